@@ -1,0 +1,28 @@
+#ifndef NAAP_CLUSTER_H
+#define NAAP_CLUSTER_H
+
+#include "naap/config.h"
+
+/* The master supervises; workers serve. See DESIGN.md "Shape". */
+
+/**
+ * Opens the listening socket (host:port, SO_REUSEADDR, non-blocking, not SO_REUSEPORT:
+ * one socket shared by every worker, so a worker leaving never drops queued
+ * connections). Returns the fd, or -1 with the reason logged.
+ */
+int naap_listen_open(const char *host, int port);
+
+/**
+ * Runs the master until SIGTERM/SIGINT: forks cfg->workers workers on listen_fd,
+ * restarts those that die, drains them on stop. Returns the process exit status:
+ * 0 after a clean stop, 1 when workers had to be killed after KILL_TIMEOUT.
+ */
+int naap_master_run(naap_config *cfg, int listen_fd);
+
+/**
+ * Body of a worker process (after fork): serves until told to stop, then drains.
+ * Returns the exit status (0 drained, 1 cut off, 2 could not start).
+ */
+int naap_worker_run(const naap_config *cfg, int listen_fd, int index);
+
+#endif

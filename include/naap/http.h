@@ -1,0 +1,73 @@
+#ifndef NAAP_HTTP_H
+#define NAAP_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "naap/arena.h"
+#include "naap/buf.h"
+#include "naap/router.h"
+
+/* The request and response objects handlers see. Handlers never touch libmicrohttpd:
+ * they read the request through these accessors and answer with one naap_respond_*
+ * call. Everything here lives until the request completes. */
+
+#define NAAP_BODY_LIMIT (100 * 1024) /* express.json()'s "100kb" */
+#define NAAP_JSON_MAX_DEPTH 32
+
+/* api.md 1.3: the error envelope differs per endpoint family. */
+enum naap_family {
+    NAAP_FAMILY_PLAIN, /* {"error":"..."} */
+    NAAP_FAMILY_TEAMS, /* {"success":false,"error":"..."} */
+};
+
+typedef struct naap_header {
+    const char *name;
+    const char *value;
+    struct naap_header *next;
+} naap_header;
+
+typedef struct naap_response {
+    int status; /* 0 until a handler responds */
+    char *body; /* malloc'd, handed to libmicrohttpd */
+    size_t body_len;
+    const char *content_type;
+    naap_header *headers;
+} naap_response;
+
+struct naap_request {
+    naap_arena *arena;
+    const char *method; /* as received; HEAD is routed as GET */
+    const char *path;   /* raw, still percent-encoded */
+    const char *request_id;
+    char client_ip[48];
+    int64_t start_ms; /* monotonic */
+    enum naap_family family;
+    naap_match match;
+    naap_buf body;
+    json_t *json; /* parsed JSON body, {} when there was none; owned by the request */
+    naap_response res;
+    void *conn; /* the libmicrohttpd connection, for the http layer only */
+};
+
+/** Value of a request header (case-insensitive name), or NULL. */
+const char *naap_request_header(naap_request *req, const char *name);
+/** Decoded value of a query parameter, or NULL if absent. Bad encodings read as absent. */
+const char *naap_request_query(naap_request *req, const char *name);
+/** Decoded value of a :param of the matched route, or NULL. */
+const char *naap_request_param(naap_request *req, const char *name);
+
+/** Answers with a JSON body (reference stolen) and the given status. */
+void naap_respond_json(naap_request *req, int status, json_t *body);
+/** Answers with the family's error envelope (api.md 1.3) carrying message. */
+void naap_respond_error(naap_request *req, int status, const char *message);
+/** Answers with no body. */
+void naap_respond_empty(naap_request *req, int status);
+/** Adds a response header; name and value are copied into the request arena. */
+void naap_response_header(naap_request *req, const char *name, const char *value);
+
+/** The endpoint family of a raw request path (decides the error envelope). */
+enum naap_family naap_http_family(const char *path);
+
+#endif

@@ -1,0 +1,8 @@
+#include "naap/api.h"
+
+/* Order matters: as in Express, the first row that matches wins (api.md 1.1). */
+const naap_route naap_routes[] = {
+    {"GET", "/healthz", naap_api_health},
+};
+
+const size_t naap_routes_count = sizeof(naap_routes) / sizeof(naap_routes[0]);

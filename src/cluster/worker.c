@@ -1,0 +1,66 @@
+#include "naap/api.h"
+#include "naap/cluster.h"
+#include "naap/db.h"
+#include "naap/errors.h"
+#include "naap/log.h"
+#include "naap/redis.h"
+#include "naap/server.h"
+#include "naap/shared.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/* How often a worker looks up from waiting for signals to check its master is alive. */
+#define PARENT_CHECK_MS 1000
+
+int naap_worker_run(const naap_config *cfg, int listen_fd, int index)
+{
+    naap_shared *shared = naap_shared_get();
+    pid_t master = getppid();
+    naap_server *srv = NULL;
+    sigset_t wait_set;
+    int rc;
+
+    naap_log_set_role("worker", index);
+    /* die with the master instead of serving on as an orphan; the getppid check closes
+     * the race where the master died before prctl ran */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (shared && getppid() != master)
+        return 1;
+
+    naap_db_init(cfg);
+    naap_redis_init(cfg);
+    /* the signal mask inherited from the master keeps TERM/INT/HUP blocked in every
+     * thread libmicrohttpd starts, so only sigtimedwait below sees them */
+    if (naap_server_start(listen_fd, cfg, naap_routes, naap_routes_count, &srv) != NAAP_OK)
+        return 2;
+    if (shared)
+        shared->slots[index].ready = 1;
+    naap_log_info("worker serving");
+
+    sigemptyset(&wait_set);
+    sigaddset(&wait_set, SIGTERM);
+    sigaddset(&wait_set, SIGINT);
+    sigaddset(&wait_set, SIGHUP);
+    for (;;) {
+        struct timespec tick = {PARENT_CHECK_MS / 1000, (PARENT_CHECK_MS % 1000) * 1000000L};
+        int sig = sigtimedwait(&wait_set, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT)
+            break;
+        if (sig < 0 && errno == EAGAIN && getppid() != master)
+            break; /* orphaned without the death signal (master exec'd or SIGKILLed) */
+        /* SIGHUP is the master's business (reload); a worker ignores it */
+    }
+
+    naap_log_info("worker draining");
+    rc = naap_server_drain(srv, cfg->kill_timeout_ms);
+    naap_db_close_all();
+    naap_redis_close_all();
+    if (rc == NAAP_OK)
+        naap_log_info("worker stopped");
+    else
+        naap_log_warn("worker stopped with requests still in flight");
+    return rc == NAAP_OK ? 0 : 1;
+}

@@ -1,0 +1,88 @@
+#include "naap/http.h"
+#include "naap/alloc.h"
+
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *naap_request_header(naap_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* libmicrohttpd hands us query values raw (server.c disables its unescaping so that
+ * %2F in a path param survives routing); decode them here the way qs does. */
+const char *naap_request_query(naap_request *req, const char *name)
+{
+    const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (!raw)
+        return NULL;
+    size_t len = strlen(raw);
+    char *out = naap_arena_alloc(req->arena, len + 1);
+    return naap_url_decode(raw, len, out, 1) < 0 ? NULL : out;
+}
+
+const char *naap_request_param(naap_request *req, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < req->match.nparams; i++) {
+        const char *p = req->match.params[i].name;
+        if (strncmp(p, name, len) == 0 && (p[len] == '/' || p[len] == '\0'))
+            return req->match.params[i].value;
+    }
+    return NULL;
+}
+
+enum naap_family naap_http_family(const char *path)
+{
+    static const char teams[] = "/api/v1/teams";
+    size_t n = sizeof(teams) - 1;
+    if (strncasecmp(path, teams, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+        return NAAP_FAMILY_TEAMS;
+    return NAAP_FAMILY_PLAIN;
+}
+
+void naap_response_header(naap_request *req, const char *name, const char *value)
+{
+    naap_header *h = naap_arena_alloc(req->arena, sizeof(*h));
+    h->name = naap_arena_strdup(req->arena, name);
+    h->value = naap_arena_strdup(req->arena, value);
+    h->next = req->res.headers;
+    req->res.headers = h;
+}
+
+static void set_body(naap_request *req, int status, char *body, size_t len, const char *type)
+{
+    free(req->res.body); /* a second respond replaces the first, never leaks it */
+    req->res.status = status;
+    req->res.body = body;
+    req->res.body_len = len;
+    req->res.content_type = type;
+}
+
+void naap_respond_json(naap_request *req, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    if (!text) {
+        /* only an invalid value (bad UTF-8 from a bug) gets here; never send half a body */
+        text = naap_xstrdup("{\"error\":\"Internal server error\"}");
+        status = 500;
+    }
+    set_body(req, status, text, strlen(text), "application/json; charset=utf-8");
+}
+
+void naap_respond_error(naap_request *req, int status, const char *message)
+{
+    json_t *body = json_object();
+    if (req->family == NAAP_FAMILY_TEAMS)
+        json_object_set_new(body, "success", json_false());
+    json_object_set_new(body, "error", json_string(message));
+    naap_respond_json(req, status, body);
+}
+
+void naap_respond_empty(naap_request *req, int status)
+{
+    set_body(req, status, NULL, 0, NULL);
+}

@@ -1,0 +1,362 @@
+#include "naap/server.h"
+#include "naap/alloc.h"
+#include "naap/clock.h"
+#include "naap/crypto.h"
+#include "naap/errors.h"
+#include "naap/http.h"
+#include "naap/json.h"
+#include "naap/log.h"
+#include "naap/trust_proxy.h"
+
+#include <ctype.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Bounds that answer in JSON before libmicrohttpd's own (plain-text) limits are reached:
+ * the connection memory limit below must stay well above URL_MAX + HEADERS_MAX. */
+#define URL_MAX 8192
+#define HEADERS_MAX (24 * 1024)
+#define CONNECTION_MEMORY_LIMIT (64 * 1024)
+
+struct naap_server {
+    struct MHD_Daemon *daemon;
+    const naap_config *cfg;
+    const naap_route *routes;
+    size_t nroutes;
+    naap_trust_proxy *trust_proxy;
+    atomic_int inflight;
+    atomic_bool draining;
+};
+
+static const char *const cors_methods = "GET,HEAD,PUT,PATCH,POST,DELETE";
+
+/* ---- request lifecycle ------------------------------------------------------------ */
+
+/* X-Request-Id from a client or proxy is echoed only if it is short and plain, so it can
+ * go into logs and headers as is; anything else is replaced by a fresh id. */
+static int request_id_acceptable(const char *id)
+{
+    size_t len = strlen(id);
+    if (len == 0 || len > 128)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum((unsigned char)id[i]) && !strchr("-_.:/+=", id[i]))
+            return 0;
+    return 1;
+}
+
+static naap_request *request_new(naap_server *srv, struct MHD_Connection *conn, const char *url,
+                                 const char *method)
+{
+    naap_arena *arena = naap_arena_new();
+    naap_request *req = naap_arena_alloc(arena, sizeof(*req));
+    memset(req, 0, sizeof(*req));
+    req->arena = arena;
+    req->conn = conn;
+    req->start_ms = naap_clock_mono_ms();
+    req->method = naap_arena_strdup(arena, method);
+    req->path = naap_arena_strdup(arena, url);
+    req->family = naap_http_family(url);
+
+    const char *id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (id && request_id_acceptable(id)) {
+        req->request_id = naap_arena_strdup(arena, id);
+    } else {
+        char *uuid = naap_arena_alloc(arena, 37);
+        naap_uuid_v4(uuid);
+        req->request_id = uuid;
+    }
+
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    naap_trust_proxy_client_ip(
+        srv->trust_proxy, ci ? ci->client_addr : NULL,
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), req->client_ip,
+        sizeof(req->client_ip));
+    atomic_fetch_add(&srv->inflight, 1);
+    return req;
+}
+
+static void request_free(naap_request *req)
+{
+    free(req->res.body);
+    naap_buf_reset(&req->body);
+    json_decref(req->json);
+    naap_arena_free(req->arena);
+}
+
+static void log_request(naap_server *srv, naap_request *req, enum MHD_RequestTerminationCode toe)
+{
+    (void)srv;
+    json_t *f = json_object();
+    const char *path = req->path;
+    if (!naap_utf8_valid(path, strlen(path)))
+        path = "(invalid utf-8)";
+    json_object_set_new(f, "method", json_string(req->method));
+    json_object_set_new(f, "path", json_string(path));
+    json_object_set_new(f, "status", json_integer(req->res.status));
+    json_object_set_new(f, "durationMs", json_integer(naap_clock_mono_ms() - req->start_ms));
+    json_object_set_new(f, "requestId", json_string(req->request_id));
+    json_object_set_new(f, "ip", json_string(req->client_ip));
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        json_object_set_new(f, "aborted", json_true());
+    naap_log_fields(req->res.status >= 500 ? NAAP_LOG_ERROR : NAAP_LOG_INFO, "request", f);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    naap_server *srv = cls;
+    naap_request *req = *con_cls;
+    (void)conn;
+    if (!req)
+        return;
+    log_request(srv, req, toe);
+    request_free(req);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->inflight, 1);
+}
+
+/* ---- response ------------------------------------------------------------------------ */
+
+static void add_cors_headers(naap_server *srv, naap_request *req, struct MHD_Response *r)
+{
+    const char *allowed = srv->cfg->cors_origins;
+    if (strcmp(allowed, "*") == 0) {
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+        return;
+    }
+    /* allowlist: echo a listed Origin, and tell caches the answer depends on it */
+    MHD_add_response_header(r, "Vary", "Origin");
+    const char *origin = naap_request_header(req, "Origin");
+    if (!origin)
+        return;
+    size_t olen = strlen(origin);
+    for (const char *p = allowed; *p;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t n = strcspn(p, ", ");
+        if (n == olen && strncmp(p, origin, n) == 0) {
+            MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+            return;
+        }
+        p += n;
+    }
+}
+
+static enum MHD_Result queue_response(naap_server *srv, naap_request *req)
+{
+    naap_response *res = &req->res;
+    struct MHD_Response *r;
+
+    if (res->status == 0)
+        naap_respond_error(req, 500, "Internal server error");
+    if (res->body) {
+        r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
+        if (r)
+            res->body = NULL; /* libmicrohttpd owns it now */
+    } else {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    if (!r)
+        return MHD_NO;
+    if (res->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    for (naap_header *h = res->headers; h; h = h->next)
+        MHD_add_response_header(r, h->name, h->value);
+    add_cors_headers(srv, req, r);
+    MHD_add_response_header(r, "X-Request-Id", req->request_id);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "SAMEORIGIN");
+    if (atomic_load(&srv->draining))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(req->conn, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result reject(naap_server *srv, naap_request *req, int status, const char *msg)
+{
+    naap_respond_error(req, status, msg);
+    return queue_response(srv, req);
+}
+
+/* ---- dispatch -------------------------------------------------------------------------- */
+
+static int is_json_type(const char *type)
+{
+    size_t n = strcspn(type, ";");
+    while (n > 0 && type[n - 1] == ' ')
+        n--;
+    return n == 16 && strncasecmp(type, "application/json", 16) == 0;
+}
+
+static void preflight(naap_request *req)
+{
+    const char *asked = naap_request_header(req, "Access-Control-Request-Headers");
+    naap_response_header(req, "Access-Control-Allow-Methods", cors_methods);
+    if (asked)
+        naap_response_header(req, "Access-Control-Allow-Headers", asked);
+    naap_response_header(req, "Vary", "Access-Control-Request-Headers");
+    naap_response_header(req, "Content-Length", "0");
+    naap_respond_empty(req, 204);
+}
+
+static void dispatch(naap_server *srv, naap_request *req)
+{
+    char err[160];
+
+    if (strcmp(req->method, "OPTIONS") == 0) {
+        preflight(req);
+        return;
+    }
+    switch (naap_router_match(srv->routes, srv->nroutes, req->method, req->path, req->arena,
+                              &req->match)) {
+    case NAAP_ROUTE_NOT_FOUND:
+        naap_respond_error(req, 404,
+                           naap_arena_printf(req->arena, "Cannot %s %s", req->method, req->path));
+        return;
+    case NAAP_ROUTE_WRONG_METHOD:
+        naap_response_header(req, "Allow", req->match.allow);
+        naap_respond_error(req, 405, "Method not allowed");
+        return;
+    case NAAP_ROUTE_BAD_PARAM:
+        naap_respond_error(req, 400, "Malformed percent-encoding in URL");
+        return;
+    case NAAP_ROUTE_FOUND:
+        break;
+    }
+    if (req->body.len > 0) {
+        const char *type = naap_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!type || !is_json_type(type)) {
+            naap_respond_error(req, 415, "Content-Type must be application/json");
+            return;
+        }
+    }
+    if (naap_json_parse_body(req->body.data, req->body.len, NAAP_JSON_MAX_DEPTH, &req->json, err,
+                             sizeof(err)) != NAAP_OK) {
+        naap_respond_error(req, 400, err);
+        return;
+    }
+    req->match.route->handler(req);
+}
+
+static size_t headers_size(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    return ci ? ci->header_size : 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    naap_server *srv = cls;
+    naap_request *req = *con_cls;
+    (void)version;
+
+    if (!req) {
+        req = request_new(srv, conn, url, method);
+        *con_cls = req;
+        if (strlen(url) > URL_MAX)
+            return reject(srv, req, 414, "URI too long");
+        if (headers_size(conn) > HEADERS_MAX)
+            return reject(srv, req, 431, "Request header fields too large");
+        const char *cl = naap_request_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > NAAP_BODY_LIMIT)
+            return reject(srv, req, 413, "Request body too large");
+        return MHD_YES;
+    }
+    if (req->res.status)
+        return MHD_YES; /* answered early; libmicrohttpd discards the rest of the body */
+    if (*upload_data_size) {
+        if (req->body.len + *upload_data_size > NAAP_BODY_LIMIT)
+            return reject(srv, req, 413, "Request body too large");
+        naap_buf_append(&req->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    dispatch(srv, req);
+    return queue_response(srv, req);
+}
+
+/* ---- daemon -------------------------------------------------------------------------- */
+
+/* Paths are matched still encoded (api.md 1.1: params are decoded after matching, so
+ * "%2F" inside a package name must not split a segment); query values are decoded on
+ * access by naap_request_query. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return strlen(s);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    naap_log_warn("libmicrohttpd: %s", msg);
+}
+
+int naap_server_start(int listen_fd, const naap_config *cfg, const naap_route *routes,
+                      size_t nroutes, naap_server **out)
+{
+    naap_server *srv = naap_xcalloc(1, sizeof(*srv));
+
+    srv->cfg = cfg;
+    srv->routes = routes;
+    srv->nroutes = nroutes;
+    if (naap_trust_proxy_parse(cfg->trust_proxy, &srv->trust_proxy) != NAAP_OK) {
+        free(srv);
+        return NAAP_EINVAL; /* config validation already refused this */
+    }
+    /* epoll with a small pool: handlers block on PostgreSQL, so a few threads per core
+     * keep the CPU busy; ITC is what lets MHD_quiesce_daemon wake the pool threads. */
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->worker_threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->http_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)cfg->http_max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        naap_log_error("libmicrohttpd refused to start on fd %d", listen_fd);
+        naap_trust_proxy_free(srv->trust_proxy);
+        free(srv);
+        return NAAP_ERR;
+    }
+    *out = srv;
+    return NAAP_OK;
+}
+
+int naap_server_drain(naap_server *srv, int timeout_ms)
+{
+    int64_t deadline = naap_clock_mono_ms() + timeout_ms;
+    struct timespec tick = {0, 20 * 1000 * 1000};
+
+    atomic_store(&srv->draining, true);
+    MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd); /* our copy only: the master and the other workers keep listening */
+    while (atomic_load(&srv->inflight) > 0 && naap_clock_mono_ms() < deadline)
+        nanosleep(&tick, NULL);
+    int rc = atomic_load(&srv->inflight) > 0 ? NAAP_ETIMEDOUT : NAAP_OK;
+    MHD_stop_daemon(srv->daemon);
+    naap_trust_proxy_free(srv->trust_proxy);
+    free(srv);
+    return rc;
+}

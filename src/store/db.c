@@ -1,0 +1,309 @@
+#include "naap/db.h"
+#include "naap/alloc.h"
+#include "naap/clock.h"
+#include "naap/errors.h"
+#include "naap/log.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* After a failed connect a thread waits this long before trying again, so a burst of
+ * requests during an outage fails fast instead of each paying a connect attempt. */
+#define RECONNECT_PAUSE_MS 250
+/* Extra time past the server's statement_timeout before the client gives up itself:
+ * the server normally cancels first and reports why. */
+#define CLIENT_GRACE_MS 1000
+
+struct naap_db_rows {
+    PGresult *res;
+};
+
+struct db_conn {
+    PGconn *pg;
+    int64_t retry_after_ms;
+    bool in_tx;
+    struct db_conn *next;
+};
+
+static const naap_config *config;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct db_conn *registry;
+static _Thread_local struct db_conn *tls_conn;
+
+void naap_db_init(const naap_config *cfg)
+{
+    config = cfg;
+}
+
+static struct db_conn *thread_conn(void)
+{
+    if (!tls_conn) {
+        tls_conn = naap_xcalloc(1, sizeof(*tls_conn));
+        pthread_mutex_lock(&registry_lock);
+        tls_conn->next = registry;
+        registry = tls_conn;
+        pthread_mutex_unlock(&registry_lock);
+    }
+    return tls_conn;
+}
+
+static void drop(struct db_conn *c)
+{
+    if (c->pg)
+        PQfinish(c->pg);
+    c->pg = NULL;
+    c->in_tx = false;
+}
+
+static int connect_now(struct db_conn *c)
+{
+    char timeout[16], options[64];
+    const char *keys[4], *vals[4];
+    int n = 0;
+    int64_t now = naap_clock_mono_ms();
+
+    if (now < c->retry_after_ms)
+        return NAAP_EUNAVAILABLE;
+    snprintf(timeout, sizeof(timeout), "%d", config->pg_connect_timeout_s);
+    keys[n] = "dbname", vals[n++] = config->database_url;
+    keys[n] = "connect_timeout", vals[n++] = timeout;
+    /* PgBouncer 1.18 rejects startup options; there the timeout comes from SET LOCAL in
+     * transactions and from the role's own setting (README: PgBouncer). */
+    if (!config->pg_transaction_pooling) {
+        snprintf(options, sizeof(options), "-c statement_timeout=%d",
+                 config->pg_statement_timeout_ms);
+        keys[n] = "options", vals[n++] = options;
+    }
+    keys[n] = NULL, vals[n] = NULL;
+    c->pg = PQconnectdbParams(keys, vals, 1);
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+        char msg[256] = "out of memory";
+        if (c->pg)
+            snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c->pg));
+        msg[strcspn(msg, "\n")] = '\0';
+        naap_log_warn("postgres connect failed: %s", msg);
+        drop(c);
+        c->retry_after_ms = now + RECONNECT_PAUSE_MS;
+        return NAAP_EUNAVAILABLE;
+    }
+    if (PQsetnonblocking(c->pg, 1) != 0) {
+        drop(c);
+        return NAAP_EUNAVAILABLE;
+    }
+    return NAAP_OK;
+}
+
+/* Waits for the whole result of the statement just sent, at most until deadline. */
+static PGresult *await_result(struct db_conn *c, int64_t deadline, int *timed_out)
+{
+    PGresult *last = NULL, *r;
+    int sock = PQsocket(c->pg);
+
+    *timed_out = 0;
+    for (;;) {
+        while (PQflush(c->pg) == 1 || PQisBusy(c->pg)) {
+            int64_t left = deadline - naap_clock_mono_ms();
+            if (left <= 0) {
+                *timed_out = 1;
+                PQclear(last);
+                return NULL;
+            }
+            struct pollfd pfd = {.fd = sock, .events = POLLIN};
+            if (PQflush(c->pg) == 1)
+                pfd.events |= POLLOUT;
+            int rc = poll(&pfd, 1, (int)left);
+            if (rc < 0 && errno != EINTR) {
+                PQclear(last);
+                return NULL;
+            }
+            if (rc > 0 && (pfd.revents & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(c->pg)) {
+                PQclear(last);
+                return NULL;
+            }
+        }
+        r = PQgetResult(c->pg);
+        if (!r)
+            return last;
+        PQclear(last);
+        last = r;
+    }
+}
+
+static int classify(PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (!state)
+        return NAAP_ERR;
+    if (strcmp(state, "57014") == 0) /* query_canceled: statement_timeout fired */
+        return NAAP_ETIMEDOUT;
+    if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0)
+        return NAAP_ECONFLICT;
+    if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+        return NAAP_EUNAVAILABLE; /* connection exception, admin shutdown */
+    return NAAP_ERR;
+}
+
+/* One attempt. *never_ran is set when the statement certainly did not execute because
+ * the connection was already dead: the server's termination notice (57P01, sent when it
+ * shut down) or a failed send. */
+static int run_once(struct db_conn *c, const char *sql, int nparams, const char *const *params,
+                    naap_db_rows **rows, int timeout_ms, bool simple, bool *never_ran)
+{
+    int rc, timed_out;
+
+    *never_ran = false;
+    int sent = simple ? PQsendQuery(c->pg, sql)
+                      : PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    if (!sent) {
+        naap_log_warn("postgres send failed: %s", PQerrorMessage(c->pg));
+        drop(c);
+        *never_ran = true;
+        return NAAP_EUNAVAILABLE;
+    }
+    PGresult *res = await_result(c, naap_clock_mono_ms() + timeout_ms, &timed_out);
+    if (!res) {
+        /* no answer in time or the socket died: the connection's state is unknown, so it
+         * is dropped rather than cancelled (PQcancel crashes PgBouncer 1.18) */
+        naap_log_warn("postgres %s", timed_out ? "did not answer in time" : "connection lost");
+        drop(c);
+        return timed_out ? NAAP_ETIMEDOUT : NAAP_EUNAVAILABLE;
+    }
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+        if (rows) {
+            *rows = naap_xmalloc(sizeof(**rows));
+            (*rows)->res = res;
+        } else {
+            PQclear(res);
+        }
+        return NAAP_OK;
+    }
+    rc = classify(res);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    *never_ran = state && strcmp(state, "57P01") == 0;
+    if (rc == NAAP_ERR || rc == NAAP_EUNAVAILABLE) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(res));
+        msg[strcspn(msg, "\n")] = '\0';
+        naap_log_error("postgres error: %s", msg);
+    }
+    PQclear(res);
+    if (PQstatus(c->pg) != CONNECTION_OK || *never_ran)
+        drop(c);
+    return rc;
+}
+
+static int run(const char *sql, int nparams, const char *const *params, naap_db_rows **rows,
+               int timeout_ms, bool simple)
+{
+    struct db_conn *c = thread_conn();
+    bool never_ran;
+    int rc;
+
+    if (rows)
+        *rows = NULL;
+    if (!config)
+        return NAAP_EUNAVAILABLE;
+    bool reused = c->pg != NULL, in_tx = c->in_tx; /* drop() clears in_tx */
+    if (!c->pg && (rc = connect_now(c)) != NAAP_OK)
+        return rc;
+    rc = run_once(c, sql, nparams, params, rows, timeout_ms, simple, &never_ran);
+    /* an idle connection killed by a PostgreSQL restart should not fail the request that
+     * happens to find it: retry once on a fresh one, outside transactions only */
+    if (rc != NAAP_OK && never_ran && reused && !in_tx) {
+        if ((rc = connect_now(c)) != NAAP_OK)
+            return rc;
+        rc = run_once(c, sql, nparams, params, rows, timeout_ms, simple, &never_ran);
+    }
+    return rc;
+}
+
+int naap_db_query(const char *sql, int nparams, const char *const *params, naap_db_rows **rows)
+{
+    int timeout = config ? config->pg_statement_timeout_ms + CLIENT_GRACE_MS : 1000;
+    return run(sql, nparams, params, rows, timeout, false);
+}
+
+int naap_db_query_timeout(const char *sql, int nparams, const char *const *params,
+                          naap_db_rows **rows, int timeout_ms)
+{
+    return run(sql, nparams, params, rows, timeout_ms, false);
+}
+
+int naap_db_begin(void)
+{
+    char sql[96];
+    int rc;
+
+    if (config->pg_transaction_pooling)
+        snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %d",
+                 config->pg_statement_timeout_ms);
+    else
+        snprintf(sql, sizeof(sql), "BEGIN");
+    /* the extended protocol refuses two statements in one string; the simple one takes
+     * them, so BEGIN and its timeout cost one round trip */
+    rc = run(sql, 0, NULL, NULL, config->pg_statement_timeout_ms + CLIENT_GRACE_MS, true);
+    if (rc == NAAP_OK)
+        thread_conn()->in_tx = true;
+    return rc;
+}
+
+int naap_db_commit(void)
+{
+    int rc = naap_db_query("COMMIT", 0, NULL, NULL);
+    thread_conn()->in_tx = false;
+    return rc;
+}
+
+void naap_db_rollback(void)
+{
+    struct db_conn *c = thread_conn();
+    if (c->in_tx && c->pg)
+        naap_db_query("ROLLBACK", 0, NULL, NULL);
+    c->in_tx = false;
+}
+
+int naap_db_rows_count(const naap_db_rows *rows)
+{
+    return rows ? PQntuples(rows->res) : 0;
+}
+
+long naap_db_rows_affected(const naap_db_rows *rows)
+{
+    return rows ? strtol(PQcmdTuples(rows->res), NULL, 10) : 0;
+}
+
+const char *naap_db_value(const naap_db_rows *rows, int row, int col)
+{
+    if (PQgetisnull(rows->res, row, col))
+        return NULL;
+    return PQgetvalue(rows->res, row, col);
+}
+
+void naap_db_rows_free(naap_db_rows *rows)
+{
+    if (!rows)
+        return;
+    PQclear(rows->res);
+    free(rows);
+}
+
+void naap_db_close_all(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    struct db_conn *c = registry;
+    registry = NULL;
+    pthread_mutex_unlock(&registry_lock);
+    while (c) {
+        struct db_conn *next = c->next;
+        drop(c);
+        free(c);
+        c = next;
+    }
+    tls_conn = NULL;
+}

@@ -42,6 +42,7 @@ static int load_config(naap_config *cfg, const char *path)
     char err[256];
     if (naap_config_load(cfg, path, err, sizeof(err)) != NAAP_OK) {
         fprintf(stderr, "naapd: %s\n", err);
+        naap_config_free(cfg);
         return EXIT_CONFIG;
     }
     naap_log_set_level((enum naap_log_level)naap_log_level_parse(cfg->log_level));
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if ((rc = load_config(&cfg, config_path)) != EXIT_OK)
-        return rc;
+        return rc; /* load_config freed what it had parsed */
     if (strcmp(command, "check-config") == 0) {
         naap_config_print(&cfg, stdout);
         rc = EXIT_OK;

@@ -46,7 +46,8 @@ struct naap_request {
     enum naap_family family;
     naap_match match;
     naap_buf body;
-    json_t *json; /* parsed JSON body, {} when there was none; owned by the request */
+    size_t received; /* body bytes seen, including any dropped past the limit */
+    json_t *json;    /* parsed JSON body, {} when there was none; owned by the request */
     naap_response res;
     void *conn; /* the libmicrohttpd connection, for the http layer only */
 };

@@ -70,10 +70,17 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-int naap_config_parse_bytes(const char *s, int64_t *out)
+struct unit {
+    const char *suffix; /* compared case-insensitively */
+    int64_t mult;
+};
+
+/* A non-negative integer with an optional unit suffix from units; no suffix means
+ * default_mult. Overflow is an error, never a wrap. */
+static int parse_scaled(const char *s, const struct unit *units, int64_t default_mult, int64_t *out)
 {
     char *end;
-    int64_t mult = 1;
+    int64_t mult = default_mult;
 
     if (!isdigit((unsigned char)*s))
         return NAAP_EINVAL;
@@ -82,24 +89,12 @@ int naap_config_parse_bytes(const char *s, int64_t *out)
     if (errno)
         return NAAP_EINVAL;
     if (*end) {
-        switch (toupper((unsigned char)*end)) {
-        case 'K':
-            mult = 1024;
-            break;
-        case 'M':
-            mult = 1024 * 1024;
-            break;
-        case 'G':
-            mult = 1024LL * 1024 * 1024;
-            break;
-        default:
+        const struct unit *u = units;
+        while (u->suffix && strcasecmp(end, u->suffix) != 0)
+            u++;
+        if (!u->suffix)
             return NAAP_EINVAL;
-        }
-        end++;
-        if (toupper((unsigned char)*end) == 'B')
-            end++;
-        if (*end)
-            return NAAP_EINVAL;
+        mult = u->mult;
     }
     if (v > INT64_MAX / mult)
         return NAAP_EINVAL;
@@ -107,29 +102,19 @@ int naap_config_parse_bytes(const char *s, int64_t *out)
     return NAAP_OK;
 }
 
+int naap_config_parse_bytes(const char *s, int64_t *out)
+{
+    static const struct unit units[] = {
+        {"k", 1024},      {"kb", 1024},      {"m", 1024 * 1024}, {"mb", 1024 * 1024},
+        {"g", 1LL << 30}, {"gb", 1LL << 30}, {NULL, 0},
+    };
+    return parse_scaled(s, units, 1, out);
+}
+
 int naap_config_parse_duration_ms(const char *s, int64_t default_unit_ms, int64_t *out)
 {
-    char *end;
-    int64_t unit = default_unit_ms;
-
-    if (!isdigit((unsigned char)*s))
-        return NAAP_EINVAL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno)
-        return NAAP_EINVAL;
-    if (strcmp(end, "ms") == 0)
-        unit = 1;
-    else if (strcmp(end, "s") == 0)
-        unit = 1000;
-    else if (strcmp(end, "m") == 0)
-        unit = 60 * 1000;
-    else if (*end)
-        return NAAP_EINVAL;
-    if (v > INT64_MAX / unit)
-        return NAAP_EINVAL;
-    *out = v * unit;
-    return NAAP_OK;
+    static const struct unit units[] = {{"ms", 1}, {"s", 1000}, {"m", 60 * 1000}, {NULL, 0}};
+    return parse_scaled(s, units, default_unit_ms, out);
 }
 
 static int parse_bool(const char *s, bool *out)

@@ -78,7 +78,10 @@ void naap_respond_error(naap_request *req, int status, const char *message)
     json_t *body = json_object();
     if (req->family == NAAP_FAMILY_TEAMS)
         json_object_set_new(body, "success", json_false());
-    json_object_set_new(body, "error", json_string(message));
+    json_t *text = json_string(message);
+    if (!text) /* a message echoing client bytes that are not UTF-8 */
+        text = json_string("Invalid request");
+    json_object_set_new(body, "error", text);
     naap_respond_json(req, status, body);
 }
 

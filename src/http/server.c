@@ -24,6 +24,7 @@
 #define URL_MAX 8192
 #define HEADERS_MAX (24 * 1024)
 #define CONNECTION_MEMORY_LIMIT (64 * 1024)
+#define DISCARD_MAX (1024 * 1024)
 
 struct naap_server {
     struct MHD_Daemon *daemon;
@@ -205,16 +206,24 @@ static void preflight(naap_request *req)
     if (asked)
         naap_response_header(req, "Access-Control-Allow-Headers", asked);
     naap_response_header(req, "Vary", "Access-Control-Request-Headers");
-    naap_response_header(req, "Content-Length", "0");
     naap_respond_empty(req, 204);
 }
 
+/* The order follows Express's pipeline (api.md 1.2): CORS preflight, then the JSON body
+ * parser (so a malformed body is a 400 even on an unknown path), then routing. */
 static void dispatch(naap_server *srv, naap_request *req)
 {
+    const char *type = naap_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    bool json_body = type && is_json_type(type);
     char err[160];
 
     if (strcmp(req->method, "OPTIONS") == 0) {
         preflight(req);
+        return;
+    }
+    if (naap_json_parse_body(json_body ? req->body.data : NULL, json_body ? req->body.len : 0,
+                             NAAP_JSON_MAX_DEPTH, &req->json, err, sizeof(err)) != NAAP_OK) {
+        naap_respond_error(req, 400, err);
         return;
     }
     switch (naap_router_match(srv->routes, srv->nroutes, req->method, req->path, req->arena,
@@ -233,16 +242,9 @@ static void dispatch(naap_server *srv, naap_request *req)
     case NAAP_ROUTE_FOUND:
         break;
     }
-    if (req->body.len > 0) {
-        const char *type = naap_request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (!type || !is_json_type(type)) {
-            naap_respond_error(req, 415, "Content-Type must be application/json");
-            return;
-        }
-    }
-    if (naap_json_parse_body(req->body.data, req->body.len, NAAP_JSON_MAX_DEPTH, &req->json, err,
-                             sizeof(err)) != NAAP_OK) {
-        naap_respond_error(req, 400, err);
+    /* decisions.md "Bad input": upstream silently read such a body as {} */
+    if (req->body.len > 0 && !json_body) {
+        naap_respond_error(req, 415, "Content-Type must be application/json");
         return;
     }
     req->match.route->handler(req);
@@ -278,12 +280,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (req->res.status)
         return MHD_YES; /* answered early; libmicrohttpd discards the rest of the body */
     if (*upload_data_size) {
-        if (req->body.len + *upload_data_size > NAAP_BODY_LIMIT)
-            return reject(srv, req, 413, "Request body too large");
-        naap_buf_append(&req->body, upload_data, *upload_data_size);
+        /* libmicrohttpd 0.9.75 cannot queue a response in the middle of an upload, so an
+         * oversized chunked body is read and dropped until its end to answer 413; past
+         * DISCARD_MAX the connection is simply closed */
+        req->received += *upload_data_size;
+        if (req->received > NAAP_BODY_LIMIT + DISCARD_MAX)
+            return MHD_NO;
+        if (req->received <= NAAP_BODY_LIMIT)
+            naap_buf_append(&req->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (req->received > NAAP_BODY_LIMIT)
+        return reject(srv, req, 413, "Request body too large");
     dispatch(srv, req);
     return queue_response(srv, req);
 }
@@ -306,6 +315,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     (void)cls;
     vsnprintf(msg, sizeof(msg), fmt, ap);
     msg[strcspn(msg, "\n")] = '\0';
+    /* 0.9.75 says this even when the logger is the first option (it re-parses the options
+     * for each pool thread); it is noise, not a lost message */
+    if (strstr(msg, "EXTERNAL_LOGGER is not the first option"))
+        return;
     naap_log_warn("libmicrohttpd: %s", msg);
 }
 
@@ -326,13 +339,13 @@ int naap_server_start(int listen_fd, const naap_config *cfg, const naap_route *r
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->worker_threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)cfg->http_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->http_max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONNECTION_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)cfg->worker_threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped,
+        NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         naap_log_error("libmicrohttpd refused to start on fd %d", listen_fd);
         naap_trust_proxy_free(srv->trust_proxy);

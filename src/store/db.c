@@ -3,6 +3,7 @@
 #include "naap/clock.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/thread_registry.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -24,15 +25,14 @@ struct naap_db_rows {
 };
 
 struct db_conn {
+    naap_thread_node node; /* first: the registry hands nodes back */
     PGconn *pg;
     int64_t retry_after_ms;
     bool in_tx;
-    struct db_conn *next;
 };
 
 static const naap_config *config;
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct db_conn *registry;
+static naap_thread_registry registry = NAAP_THREAD_REGISTRY_INIT;
 static _Thread_local struct db_conn *tls_conn;
 
 void naap_db_init(const naap_config *cfg)
@@ -44,10 +44,7 @@ static struct db_conn *thread_conn(void)
 {
     if (!tls_conn) {
         tls_conn = naap_xcalloc(1, sizeof(*tls_conn));
-        pthread_mutex_lock(&registry_lock);
-        tls_conn->next = registry;
-        registry = tls_conn;
-        pthread_mutex_unlock(&registry_lock);
+        naap_thread_registry_add(&registry, &tls_conn->node);
     }
     return tls_conn;
 }
@@ -58,6 +55,16 @@ static void drop(struct db_conn *c)
         PQfinish(c->pg);
     c->pg = NULL;
     c->in_tx = false;
+}
+
+/* libpq prints server notices to stderr by default; they belong in the JSON log. */
+static void log_notice(void *arg, const char *message)
+{
+    char msg[256];
+    (void)arg;
+    snprintf(msg, sizeof(msg), "%s", message);
+    msg[strcspn(msg, "\n")] = '\0';
+    naap_log_debug("postgres notice: %s", msg);
 }
 
 static int connect_now(struct db_conn *c)
@@ -91,6 +98,7 @@ static int connect_now(struct db_conn *c)
         c->retry_after_ms = now + RECONNECT_PAUSE_MS;
         return NAAP_EUNAVAILABLE;
     }
+    PQsetNoticeProcessor(c->pg, log_notice, NULL);
     if (PQsetnonblocking(c->pg, 1) != 0) {
         drop(c);
         return NAAP_EUNAVAILABLE;
@@ -198,6 +206,16 @@ static int run_once(struct db_conn *c, const char *sql, int nparams, const char 
     return rc;
 }
 
+/* An idle connection has nothing to read unless the server said goodbye (FATAL 57P01 on
+ * shutdown, idle_session_timeout) or, rarely, reported a parameter change. libpq only
+ * notices the goodbye when it next reads, so a readable idle socket is reason enough to
+ * start over on a fresh connection. */
+static bool idle_connection_usable(struct db_conn *c)
+{
+    struct pollfd pfd = {.fd = PQsocket(c->pg), .events = POLLIN};
+    return pfd.fd >= 0 && poll(&pfd, 1, 0) == 0;
+}
+
 static int run(const char *sql, int nparams, const char *const *params, naap_db_rows **rows,
                int timeout_ms, bool simple)
 {
@@ -209,6 +227,8 @@ static int run(const char *sql, int nparams, const char *const *params, naap_db_
         *rows = NULL;
     if (!config)
         return NAAP_EUNAVAILABLE;
+    if (c->pg && !c->in_tx && !idle_connection_usable(c))
+        drop(c); /* closed by the server while idle (restart, idle timeout): reconnect now */
     bool reused = c->pg != NULL, in_tx = c->in_tx; /* drop() clears in_tx */
     if (!c->pg && (rc = connect_now(c)) != NAAP_OK)
         return rc;
@@ -295,15 +315,12 @@ void naap_db_rows_free(naap_db_rows *rows)
 
 void naap_db_close_all(void)
 {
-    pthread_mutex_lock(&registry_lock);
-    struct db_conn *c = registry;
-    registry = NULL;
-    pthread_mutex_unlock(&registry_lock);
-    while (c) {
-        struct db_conn *next = c->next;
+    naap_thread_node *n = naap_thread_registry_take_all(&registry);
+    while (n) {
+        struct db_conn *c = (struct db_conn *)n;
+        n = n->next;
         drop(c);
         free(c);
-        c = next;
     }
     tls_conn = NULL;
 }

@@ -3,6 +3,7 @@
 #include "naap/clock.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/thread_registry.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -16,17 +17,16 @@
 #define LOG_EVERY_MS 5000
 
 struct redis_conn {
+    naap_thread_node node; /* first: the registry hands nodes back */
     redisContext *ctx;
     int64_t retry_after_ms;
     int backoff_ms;
-    struct redis_conn *next;
 };
 
 static const naap_config *config;
 static naap_redis_target target;
 static bool enabled;
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct redis_conn *registry;
+static naap_thread_registry registry = NAAP_THREAD_REGISTRY_INIT;
 static _Thread_local struct redis_conn *tls_conn;
 static _Atomic int64_t last_log_ms;
 
@@ -145,10 +145,7 @@ static struct redis_conn *thread_conn(void)
 {
     if (!tls_conn) {
         tls_conn = naap_xcalloc(1, sizeof(*tls_conn));
-        pthread_mutex_lock(&registry_lock);
-        tls_conn->next = registry;
-        registry = tls_conn;
-        pthread_mutex_unlock(&registry_lock);
+        naap_thread_registry_add(&registry, &tls_conn->node);
     }
     return tls_conn;
 }
@@ -256,16 +253,13 @@ bool naap_redis_ping(void)
 
 void naap_redis_close_all(void)
 {
-    pthread_mutex_lock(&registry_lock);
-    struct redis_conn *c = registry;
-    registry = NULL;
-    pthread_mutex_unlock(&registry_lock);
-    while (c) {
-        struct redis_conn *next = c->next;
+    naap_thread_node *n = naap_thread_registry_take_all(&registry);
+    while (n) {
+        struct redis_conn *c = (struct redis_conn *)n;
+        n = n->next;
         if (c->ctx)
             redisFree(c->ctx);
         free(c);
-        c = next;
     }
     tls_conn = NULL;
 }

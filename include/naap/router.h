@@ -10,6 +10,17 @@ typedef struct naap_request naap_request;
 /** A handler answers one request by calling one of the naap_respond_* functions. */
 typedef void (*naap_handler)(naap_request *req);
 
+/* Rate-limit tier of a route (decisions.md "Added"); the numbers come from the config. */
+typedef enum naap_tier {
+    NAAP_TIER_NONE = 0, /* /healthz, /metrics: never limited */
+    NAAP_TIER_STANDARD,
+    NAAP_TIER_RELAXED,
+    NAAP_TIER_STRICT,
+} naap_tier;
+
+/* Declared by the response cache (include/naap/response_cache.h). */
+struct naap_cache_policy;
+
 /* One row of the route table (src/api/routes.c). Express semantics (api.md 1.1): the
  * first row whose method and pattern match wins; literal segments compare
  * case-insensitively; ":name" matches one non-empty segment. */
@@ -17,6 +28,9 @@ typedef struct naap_route {
     const char *method; /* "GET" also answers HEAD */
     const char *pattern;
     naap_handler handler;
+    naap_tier tier;
+    const struct naap_cache_policy *cache; /* NULL: responses are not cached */
+    const char *cache_control;             /* NULL: no Cache-Control header */
 } naap_route;
 
 #define NAAP_MAX_PARAMS 8

@@ -35,7 +35,5 @@ void naap_api_health(naap_request *req)
     json_object_set_new(body, "workers", json_integer(shared ? shared->live_workers : 1));
     json_object_set_new(body, "uptimeSeconds",
                         json_integer(shared ? (now - shared->started_epoch_ms) / 1000 : 0));
-    naap_response_header(req, "Cache-Control", "no-store, no-cache, must-revalidate");
-    naap_response_header(req, "Pragma", "no-cache");
     naap_respond_json(req, db_ok ? 200 : 503, body);
 }

@@ -152,6 +152,21 @@ static void add_cors_headers(naap_server *srv, naap_request *req, struct MHD_Res
     }
 }
 
+/* The route's Cache-Control (decisions.md "Added"); "no-store" also gets the legacy
+ * Pragma that the guide's noCache middleware sends. A handler's own header wins. */
+static void add_cache_control(naap_request *req, struct MHD_Response *r)
+{
+    const naap_route *route = req->match.route;
+    if (!route || !route->cache_control)
+        return;
+    for (naap_header *h = req->res.headers; h; h = h->next)
+        if (strcasecmp(h->name, "Cache-Control") == 0)
+            return;
+    MHD_add_response_header(r, "Cache-Control", route->cache_control);
+    if (strncmp(route->cache_control, "no-store", 8) == 0)
+        MHD_add_response_header(r, "Pragma", "no-cache");
+}
+
 static enum MHD_Result queue_response(naap_server *srv, naap_request *req)
 {
     naap_response *res = &req->res;
@@ -159,6 +174,7 @@ static enum MHD_Result queue_response(naap_server *srv, naap_request *req)
 
     if (res->status == 0)
         naap_respond_error(req, 500, "Internal server error");
+    /* FILTERS: ETag / 304 and compression rewrite res here, before the MHD response */
     if (res->body) {
         r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
         if (r)
@@ -170,6 +186,7 @@ static enum MHD_Result queue_response(naap_server *srv, naap_request *req)
         return MHD_NO;
     if (res->content_type)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    add_cache_control(req, r);
     for (naap_header *h = res->headers; h; h = h->next)
         MHD_add_response_header(r, h->name, h->value);
     add_cors_headers(srv, req, r);
@@ -247,7 +264,10 @@ static void dispatch(naap_server *srv, naap_request *req)
         naap_respond_error(req, 415, "Content-Type must be application/json");
         return;
     }
+    /* MIDDLEWARE: rate limit (route->tier), then response-cache lookup (route->cache),
+     * each answering the request itself when it stops it; see DESIGN.md's order */
     req->match.route->handler(req);
+    /* MIDDLEWARE: response-cache store of a 2xx answer */
 }
 
 static size_t headers_size(struct MHD_Connection *conn)

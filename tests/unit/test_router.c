@@ -15,11 +15,12 @@ static void h_c(naap_request *r)
 }
 
 static const naap_route routes[] = {
-    {"GET", "/api/v1/teams/:teamId", h_a},
-    {"GET", "/api/v1/teams/role-permissions", h_b}, /* shadowed, as in Express */
-    {"PUT", "/api/v1/teams/:teamId", h_b},
-    {"GET", "/api/v1/registry/packages/:name/:version", h_c},
-    {"POST", "/api/v1/teams/:teamId/members", h_c},
+    {"GET", "/api/v1/teams/:teamId", h_a, NAAP_TIER_NONE, NULL, NULL},
+    {"GET", "/api/v1/teams/role-permissions", h_b, NAAP_TIER_NONE, NULL,
+     NULL}, /* shadowed, as in Express */
+    {"PUT", "/api/v1/teams/:teamId", h_b, NAAP_TIER_NONE, NULL, NULL},
+    {"GET", "/api/v1/registry/packages/:name/:version", h_c, NAAP_TIER_NONE, NULL, NULL},
+    {"POST", "/api/v1/teams/:teamId/members", h_c, NAAP_TIER_NONE, NULL, NULL},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

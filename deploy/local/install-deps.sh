@@ -14,7 +14,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libmicrohttpd-dev libhiredis-dev libpq-dev libjansson-dev zlib1g-dev libjwt-dev
   postgresql-15 postgresql-client-15 redis-server redis-tools
-  python3 curl clang-format
+  python3 curl clang-format systemd
 )
 
 log() { echo "[install-deps] $*" >&2; }

@@ -14,15 +14,19 @@ int naap_listen_open(const char *host, int port);
 
 /**
  * Runs the master until SIGTERM/SIGINT: forks cfg->workers workers on listen_fd,
- * restarts those that die, drains them on stop. Returns the process exit status:
- * 0 after a clean stop, 1 when workers had to be killed after KILL_TIMEOUT.
+ * restarts those that die (with backoff), replaces those over MAX_MEMORY_RESTART, rolls
+ * every worker over on SIGHUP after re-reading the configuration, and drains them on
+ * stop. cfg may be replaced by a reload. Returns the process exit status: 0 after a
+ * clean stop, 1 when workers had to be killed after KILL_TIMEOUT.
  */
 int naap_master_run(naap_config *cfg, int listen_fd);
 
 /**
  * Body of a worker process (after fork): serves until told to stop, then drains.
- * Returns the exit status (0 drained, 1 cut off, 2 could not start).
+ * position is the worker's place among WORKERS (for logs); slot its entry in the shared
+ * block (where it reports ready). Returns the exit status (0 drained, 1 cut off, 2 could
+ * not start).
  */
-int naap_worker_run(const naap_config *cfg, int listen_fd, int index);
+int naap_worker_run(const naap_config *cfg, int listen_fd, int position, int slot);
 
 #endif

@@ -10,6 +10,8 @@
  * handshake. Only the master writes the cluster fields; a worker writes its own slot. */
 
 #define NAAP_MAX_WORKERS 256
+/* room for a successor and a draining predecessor next to every worker */
+#define NAAP_MAX_SLOTS (2 * NAAP_MAX_WORKERS)
 
 typedef struct naap_worker_slot {
     _Atomic pid_t pid;          /* 0 when the slot is empty */
@@ -20,7 +22,7 @@ typedef struct naap_worker_slot {
 typedef struct naap_shared {
     _Atomic int live_workers;
     int64_t started_epoch_ms; /* master start, for uptimeSeconds */
-    naap_worker_slot slots[NAAP_MAX_WORKERS];
+    naap_worker_slot slots[NAAP_MAX_SLOTS];
 } naap_shared;
 
 /** Maps the shared block (master, before forking). Returns NULL on failure. */

@@ -1,7 +1,9 @@
+#include "naap/alloc.h"
 #include "naap/cluster.h"
 #include "naap/clock.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/notify.h"
 #include "naap/shared.h"
 
 #include <errno.h>
@@ -18,51 +20,133 @@
 #define BACKOFF_START_MS 100
 #define BACKOFF_MAX_MS 15000
 #define HEALTHY_UPTIME_MS 30000
-#define TICK_MS 100
+#define TICK_MS 50
 
-struct worker {
+/* A slot is one worker process; a position is one of the WORKERS places the master keeps
+ * filled. Replacing a worker (reload, memory limit) starts a successor for the position
+ * and retires the current worker only once the successor is ready, so the position is
+ * never empty and the shared listening socket always has a worker accepting on it. */
+enum slot_state { SLOT_FREE, SLOT_STARTING, SLOT_READY, SLOT_DRAINING };
+
+struct slot {
     pid_t pid;
+    enum slot_state state;
+    int position;
     int64_t started_ms;
-    int64_t restart_at_ms; /* 0: no restart pending */
+    int64_t retired_ms; /* when it was told to drain */
+};
+
+struct position {
+    int current;   /* slot serving it, or -1 */
+    int successor; /* slot starting to replace current, or -1 */
     int backoff_ms;
-    bool announced_ready;
+    int64_t restart_at_ms; /* when current is -1: when to start one */
 };
 
 struct master {
     naap_config *cfg;
     int listen_fd;
     naap_shared *shared;
-    struct worker *workers;
-    int nworkers;
+    struct slot slots[NAAP_MAX_SLOTS];
+    struct position pos[NAAP_MAX_WORKERS];
+    int npos;
     bool stopping;
     bool forced;
-    bool all_ready_logged;
+    bool announced_ready;
     int64_t stop_deadline_ms;
+    int reload_next;    /* next position a rolling reload replaces; -1 when none runs */
+    int reload_end;     /* positions [0, reload_end) existed before the reload */
+    int reload_pending; /* position whose successor the reload waits for; -1 if none */
+    int64_t next_rss_check_ms;
+    int64_t next_watchdog_ms;
 };
 
-static void spawn(struct master *m, int i)
-{
-    struct worker *w = &m->workers[i];
-    pid_t pid;
+static const char *const state_names[] = {"free", "starting", "ready", "draining"};
 
+/* ---- process bookkeeping ------------------------------------------------------------- */
+
+static int live_slots(const struct master *m)
+{
+    int n = 0;
+    for (int i = 0; i < NAAP_MAX_SLOTS; i++)
+        n += m->slots[i].state != SLOT_FREE;
+    return n;
+}
+
+static int serving_workers(const struct master *m)
+{
+    int n = 0;
+    for (int i = 0; i < m->npos; i++)
+        n += m->pos[i].current >= 0 && m->slots[m->pos[i].current].state == SLOT_READY;
+    return n;
+}
+
+static void publish_status(struct master *m)
+{
+    int serving = serving_workers(m);
+    m->shared->live_workers = serving;
+    naap_notify("STATUS=%d of %d workers serving%s", serving, m->npos,
+                m->reload_next >= 0 ? " (reloading)" : "");
+}
+
+/* Forks a worker for position p. Returns its slot, or -1 (fork failed / no free slot). */
+static int spawn(struct master *m, int p)
+{
+    int s;
+    for (s = 0; s < NAAP_MAX_SLOTS && m->slots[s].state != SLOT_FREE; s++)
+        ;
+    if (s == NAAP_MAX_SLOTS) {
+        naap_log_error("no free worker slot for position %d", p);
+        return -1;
+    }
+    m->shared->slots[s].ready = 0;
     fflush(NULL); /* a child must not inherit and re-print unflushed stdio */
-    pid = fork();
+    pid_t pid = fork();
     if (pid < 0) {
-        naap_log_error("fork failed: %s; retrying in %d ms", strerror(errno), w->backoff_ms);
-        w->restart_at_ms = naap_clock_mono_ms() + w->backoff_ms;
-        return;
+        naap_log_error("fork failed: %s", strerror(errno));
+        return -1;
     }
     if (pid == 0)
-        exit(naap_worker_run(m->cfg, m->listen_fd, i));
-    w->pid = pid;
-    w->started_ms = naap_clock_mono_ms();
-    w->restart_at_ms = 0;
-    w->announced_ready = false;
-    m->shared->slots[i].ready = 0;
-    m->shared->slots[i].started_ms = w->started_ms;
-    m->shared->slots[i].pid = pid;
-    m->shared->live_workers++;
-    naap_log_info("worker %d started (pid %d)", i, (int)pid);
+        exit(naap_worker_run(m->cfg, m->listen_fd, p, s));
+    m->slots[s] = (struct slot){
+        .pid = pid, .state = SLOT_STARTING, .position = p, .started_ms = naap_clock_mono_ms()};
+    m->shared->slots[s].pid = pid;
+    m->shared->slots[s].started_ms = m->slots[s].started_ms;
+    naap_log_info("worker %d starting (pid %d)", p, (int)pid);
+    return s;
+}
+
+static void retire(struct master *m, int s, const char *why)
+{
+    struct slot *sl = &m->slots[s];
+    naap_log_info("worker %d (pid %d) retiring: %s", sl->position, (int)sl->pid, why);
+    sl->state = SLOT_DRAINING;
+    sl->retired_ms = naap_clock_mono_ms();
+    kill(sl->pid, SIGTERM);
+}
+
+static void schedule_restart(struct master *m, int p, int64_t uptime_ms)
+{
+    struct position *pos = &m->pos[p];
+    int64_t now = naap_clock_mono_ms();
+    if (uptime_ms >= HEALTHY_UPTIME_MS)
+        pos->backoff_ms = BACKOFF_START_MS;
+    pos->restart_at_ms = now + pos->backoff_ms;
+    naap_log_warn("worker %d restarting in %d ms", p, pos->backoff_ms);
+    pos->backoff_ms = pos->backoff_ms * 3 / 2;
+    if (pos->backoff_ms > BACKOFF_MAX_MS)
+        pos->backoff_ms = BACKOFF_MAX_MS;
+}
+
+/* Starts replacing position p's worker; the current one keeps serving meanwhile. */
+static bool replace(struct master *m, int p, const char *why)
+{
+    struct position *pos = &m->pos[p];
+    if (pos->successor >= 0 || pos->current < 0)
+        return false;
+    naap_log_info("worker %d (pid %d) being replaced: %s", p, (int)m->slots[pos->current].pid, why);
+    pos->successor = spawn(m, p);
+    return pos->successor >= 0;
 }
 
 static void describe_exit(int status, char *out, size_t len)
@@ -75,42 +159,196 @@ static void describe_exit(int status, char *out, size_t len)
         snprintf(out, len, "status 0x%x", status);
 }
 
+static void on_exit_of(struct master *m, int s, int status)
+{
+    struct slot sl = m->slots[s];
+    struct position *pos = sl.position < m->npos ? &m->pos[sl.position] : NULL;
+    int64_t uptime = naap_clock_mono_ms() - sl.started_ms;
+    char how[96];
+
+    describe_exit(status, how, sizeof(how));
+    m->slots[s].state = SLOT_FREE;
+    m->shared->slots[s].pid = 0;
+    m->shared->slots[s].ready = 0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        m->forced = m->forced || m->stopping;
+    if (m->stopping || sl.state == SLOT_DRAINING) {
+        naap_log_info("worker %d (pid %d) stopped: %s", sl.position, (int)sl.pid, how);
+    } else if (pos && pos->successor == s) {
+        naap_log_error("worker %d replacement (pid %d) died before it was ready: %s; the "
+                       "current worker keeps serving",
+                       sl.position, (int)sl.pid, how);
+        pos->successor = -1;
+    } else if (pos && pos->current == s) {
+        naap_log_warn("worker %d (pid %d) died after %lld ms%s: %s", sl.position, (int)sl.pid,
+                      (long long)uptime, sl.state == SLOT_STARTING ? ", before it was ready" : "",
+                      how);
+        pos->current = -1;
+        schedule_restart(m, sl.position, uptime);
+    }
+    publish_status(m);
+}
+
 static void reap(struct master *m)
 {
     pid_t pid;
     int status;
 
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        int64_t now = naap_clock_mono_ms();
-        char how[96];
-        int i;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        for (int s = 0; s < NAAP_MAX_SLOTS; s++)
+            if (m->slots[s].state != SLOT_FREE && m->slots[s].pid == pid) {
+                on_exit_of(m, s, status);
+                break;
+            }
+}
 
-        for (i = 0; i < m->nworkers && m->workers[i].pid != pid; i++)
-            ;
-        if (i == m->nworkers)
+/* ---- periodic work ------------------------------------------------------------------ */
+
+/* A worker reports ready through the shared block; a successor's readiness retires the
+ * worker it replaces. A worker silent past LISTEN_TIMEOUT is killed and counts as failed. */
+static void check_starting(struct master *m, int64_t now)
+{
+    for (int s = 0; s < NAAP_MAX_SLOTS; s++) {
+        struct slot *sl = &m->slots[s];
+        if (sl->state != SLOT_STARTING)
             continue;
-        struct worker *w = &m->workers[i];
-        describe_exit(status, how, sizeof(how));
-        w->pid = 0;
-        m->shared->slots[i].pid = 0;
-        m->shared->slots[i].ready = 0;
-        m->shared->live_workers--;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            m->forced = m->forced || m->stopping;
-        if (m->stopping) {
-            naap_log_info("worker %d (pid %d) stopped: %s", i, (int)pid, how);
-            continue;
+        if (m->shared->slots[s].ready) {
+            struct position *pos = &m->pos[sl->position];
+            sl->state = SLOT_READY;
+            naap_log_info("worker %d (pid %d) ready in %lld ms", sl->position, (int)sl->pid,
+                          (long long)(now - sl->started_ms));
+            if (pos->successor == s) {
+                if (pos->current >= 0)
+                    retire(m, pos->current, "its replacement is ready");
+                pos->current = s;
+                pos->successor = -1;
+            }
+            publish_status(m);
+        } else if (now - sl->started_ms > m->cfg->listen_timeout_ms) {
+            naap_log_error("worker %d (pid %d) not ready after LISTEN_TIMEOUT (%d ms): SIGKILL",
+                           sl->position, (int)sl->pid, m->cfg->listen_timeout_ms);
+            kill(sl->pid, SIGKILL);
+            sl->started_ms = INT64_MAX / 2; /* do not kill it again before it is reaped */
         }
-        if (now - w->started_ms >= HEALTHY_UPTIME_MS)
-            w->backoff_ms = BACKOFF_START_MS;
-        w->restart_at_ms = now + w->backoff_ms;
-        naap_log_warn("worker %d (pid %d) died after %lld ms: %s; restarting in %d ms", i, (int)pid,
-                      (long long)(now - w->started_ms), how, w->backoff_ms);
-        w->backoff_ms = w->backoff_ms * 3 / 2;
-        if (w->backoff_ms > BACKOFF_MAX_MS)
-            w->backoff_ms = BACKOFF_MAX_MS;
     }
 }
+
+static void restart_due(struct master *m, int64_t now)
+{
+    for (int p = 0; p < m->npos; p++) {
+        struct position *pos = &m->pos[p];
+        if (pos->current < 0 && pos->restart_at_ms && now >= pos->restart_at_ms) {
+            pos->current = spawn(m, p);
+            pos->restart_at_ms = pos->current < 0 ? now + pos->backoff_ms : 0;
+        }
+    }
+}
+
+static int64_t rss_bytes(pid_t pid)
+{
+    char path[64];
+    long pages_total, pages_resident;
+    snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = fscanf(f, "%ld %ld", &pages_total, &pages_resident);
+    fclose(f);
+    return n == 2 ? (int64_t)pages_resident * sysconf(_SC_PAGESIZE) : -1;
+}
+
+/* PM2's max_memory_restart, without its dropped requests: the replacement is started
+ * and made ready before the worker over the limit stops accepting. */
+static void check_memory(struct master *m, int64_t now)
+{
+    if (m->cfg->max_memory_restart <= 0 || now < m->next_rss_check_ms)
+        return;
+    m->next_rss_check_ms = now + m->cfg->memory_check_interval_ms;
+    for (int p = 0; p < m->npos; p++) {
+        struct position *pos = &m->pos[p];
+        if (pos->current < 0 || pos->successor >= 0 || m->slots[pos->current].state != SLOT_READY)
+            continue;
+        int64_t rss = rss_bytes(m->slots[pos->current].pid);
+        if (rss > m->cfg->max_memory_restart) {
+            char why[96];
+            snprintf(why, sizeof(why), "RSS %lld bytes over MAX_MEMORY_RESTART %lld",
+                     (long long)rss, (long long)m->cfg->max_memory_restart);
+            replace(m, p, why);
+        }
+    }
+}
+
+static void advance_reload(struct master *m)
+{
+    if (m->reload_next < 0)
+        return;
+    if (m->reload_pending >= 0) {
+        if (m->pos[m->reload_pending].successor >= 0)
+            return; /* still waiting for this position's successor */
+        m->reload_pending = -1;
+    }
+    while (m->reload_next < m->reload_end) {
+        int p = m->reload_next++;
+        if (replace(m, p, "reload")) {
+            m->reload_pending = p;
+            return;
+        }
+    }
+    m->reload_next = -1;
+    naap_log_info("reload complete: %d workers serving", serving_workers(m));
+    naap_notify("READY=1\nSTATUS=%d of %d workers serving", serving_workers(m), m->npos);
+}
+
+/* A retired worker enforces KILL_TIMEOUT on its own requests; this is the backstop for
+ * one that is stuck and never exits. */
+static void check_retired(struct master *m, int64_t now)
+{
+    for (int s = 0; s < NAAP_MAX_SLOTS; s++) {
+        struct slot *sl = &m->slots[s];
+        if (sl->state == SLOT_DRAINING && sl->retired_ms &&
+            now - sl->retired_ms > (int64_t)m->cfg->kill_timeout_ms + 1000) {
+            naap_log_warn("retired worker %d (pid %d) still running after KILL_TIMEOUT: SIGKILL",
+                          sl->position, (int)sl->pid);
+            kill(sl->pid, SIGKILL);
+            sl->retired_ms = 0;
+        }
+    }
+}
+
+static void tick(struct master *m)
+{
+    int64_t now = naap_clock_mono_ms();
+
+    if (!m->stopping) {
+        restart_due(m, now);
+        check_starting(m, now);
+        check_memory(m, now);
+        check_retired(m, now);
+        advance_reload(m);
+        if (!m->announced_ready && serving_workers(m) == m->npos) {
+            m->announced_ready = true;
+            naap_log_info("all %d workers ready", m->npos);
+            naap_notify("READY=1\nSTATUS=%d of %d workers serving", m->npos, m->npos);
+        }
+    }
+    if (naap_notify_watchdog_interval_ms() > 0 && now >= m->next_watchdog_ms) {
+        naap_notify("WATCHDOG=1");
+        m->next_watchdog_ms = now + naap_notify_watchdog_interval_ms();
+    }
+    if (m->stopping && now >= m->stop_deadline_ms) {
+        for (int s = 0; s < NAAP_MAX_SLOTS; s++)
+            if (m->slots[s].state != SLOT_FREE) {
+                naap_log_warn("worker %d (pid %d) still %s after KILL_TIMEOUT: SIGKILL",
+                              m->slots[s].position, (int)m->slots[s].pid,
+                              state_names[m->slots[s].state]);
+                kill(m->slots[s].pid, SIGKILL);
+                m->forced = true;
+            }
+        m->stop_deadline_ms = INT64_MAX;
+    }
+}
+
+/* ---- signals ------------------------------------------------------------------------ */
 
 static void begin_stop(struct master *m, int sig)
 {
@@ -119,62 +357,90 @@ static void begin_stop(struct master *m, int sig)
     m->stopping = true;
     m->stop_deadline_ms = naap_clock_mono_ms() + m->cfg->kill_timeout_ms;
     naap_log_info("%s received: draining %d workers (kill timeout %d ms)", strsignal(sig),
-                  m->shared->live_workers, m->cfg->kill_timeout_ms);
-    for (int i = 0; i < m->nworkers; i++) {
-        m->workers[i].restart_at_ms = 0;
-        if (m->workers[i].pid > 0)
-            kill(m->workers[i].pid, SIGTERM);
-    }
-}
-
-static void tick(struct master *m)
-{
-    int64_t now = naap_clock_mono_ms();
-    int ready = 0;
-
-    for (int i = 0; i < m->nworkers; i++) {
-        struct worker *w = &m->workers[i];
-        if (!m->stopping && w->pid == 0 && w->restart_at_ms && now >= w->restart_at_ms)
-            spawn(m, i);
-        if (w->pid > 0 && m->shared->slots[i].ready) {
-            ready++;
-            if (!w->announced_ready) {
-                w->announced_ready = true;
-                naap_log_info("worker %d (pid %d) ready in %lld ms", i, (int)w->pid,
-                              (long long)(now - w->started_ms));
-            }
+                  live_slots(m), m->cfg->kill_timeout_ms);
+    naap_notify("STOPPING=1\nSTATUS=draining");
+    for (int s = 0; s < NAAP_MAX_SLOTS; s++)
+        if (m->slots[s].state != SLOT_FREE) {
+            m->slots[s].state = SLOT_DRAINING;
+            kill(m->slots[s].pid, SIGTERM);
         }
-    }
-    if (!m->all_ready_logged && ready == m->nworkers) {
-        m->all_ready_logged = true;
-        naap_log_info("all %d workers ready", m->nworkers);
-    }
-    if (m->stopping && now >= m->stop_deadline_ms) {
-        for (int i = 0; i < m->nworkers; i++)
-            if (m->workers[i].pid > 0) {
-                naap_log_warn("worker %d (pid %d) still busy after kill timeout: SIGKILL", i,
-                              (int)m->workers[i].pid);
-                kill(m->workers[i].pid, SIGKILL);
-                m->forced = true;
-            }
-        m->stop_deadline_ms = INT64_MAX;
-    }
 }
+
+/* Changes the number of positions after a reload. New positions fill at once; surplus
+ * ones have their workers retired. */
+static void resize(struct master *m, int npos)
+{
+    for (int p = m->npos; p < npos; p++)
+        m->pos[p] = (struct position){.current = -1,
+                                      .successor = -1,
+                                      .backoff_ms = BACKOFF_START_MS,
+                                      .restart_at_ms = naap_clock_mono_ms()};
+    for (int p = npos; p < m->npos; p++) {
+        if (m->pos[p].current >= 0)
+            retire(m, m->pos[p].current, "WORKERS lowered");
+        if (m->pos[p].successor >= 0)
+            retire(m, m->pos[p].successor, "WORKERS lowered");
+    }
+    m->npos = npos;
+}
+
+/* SIGHUP (systemctl reload): read the configuration again and, if it is valid, roll every
+ * worker over to it one at a time. A bad configuration changes nothing. */
+static void begin_reload(struct master *m)
+{
+    naap_config fresh;
+    char err[256];
+
+    if (m->stopping)
+        return;
+    if (m->reload_next >= 0) {
+        naap_log_warn("SIGHUP ignored: a reload is already in progress");
+        return;
+    }
+    if (naap_config_load(&fresh, m->cfg->config_file, err, sizeof(err)) != NAAP_OK) {
+        naap_log_error("reload refused, configuration invalid: %s; workers keep serving", err);
+        naap_config_free(&fresh);
+        return;
+    }
+    if (fresh.port != m->cfg->port || strcmp(fresh.host, m->cfg->host) != 0) {
+        naap_log_warn("PORT/HOST changes need a restart; keeping %s:%d", m->cfg->host,
+                      m->cfg->port);
+        fresh.port = m->cfg->port;
+        free(fresh.host);
+        fresh.host = naap_xstrdup(m->cfg->host);
+    }
+    if (!fresh.jwt_secret[0]) { /* keep the secret generated at start (development) */
+        free(fresh.jwt_secret);
+        fresh.jwt_secret = naap_xstrdup(m->cfg->jwt_secret);
+    }
+    naap_log_set_level((enum naap_log_level)naap_log_level_parse(fresh.log_level));
+    naap_config_free(m->cfg);
+    *m->cfg = fresh;
+    naap_notify("RELOADING=1\nSTATUS=reloading");
+    naap_log_info("configuration reloaded: rolling %d workers", fresh.workers);
+    /* positions added by the resize start fresh workers; only the old ones roll */
+    m->reload_end = m->npos < fresh.workers ? m->npos : fresh.workers;
+    resize(m, fresh.workers);
+    m->reload_next = 0;
+    m->reload_pending = -1;
+}
+
+/* ---- main loop ----------------------------------------------------------------------- */
 
 int naap_master_run(naap_config *cfg, int listen_fd)
 {
-    struct master m = {.cfg = cfg, .listen_fd = listen_fd, .nworkers = cfg->workers};
+    static struct master m; /* large (slot tables); one per process */
     sigset_t set;
 
+    m = (struct master){
+        .cfg = cfg, .listen_fd = listen_fd, .reload_next = -1, .reload_pending = -1};
     m.shared = naap_shared_create();
     if (!m.shared) {
         naap_log_error("cannot map shared memory: %s", strerror(errno));
         return 1;
     }
-    m.workers = calloc((size_t)m.nworkers, sizeof(*m.workers));
-    if (!m.workers)
-        return 1;
     naap_log_set_role("master", -1);
+    naap_notify_init();
     /* blocked before the first fork, so workers (and their threads) inherit the mask and
      * every one of these signals is taken only by an explicit sigtimedwait */
     sigemptyset(&set);
@@ -185,27 +451,22 @@ int naap_master_run(naap_config *cfg, int listen_fd)
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    naap_log_info("naapd master starting %d workers on %s:%d", m.nworkers, cfg->host, cfg->port);
-    for (int i = 0; i < m.nworkers; i++) {
-        m.workers[i].backoff_ms = BACKOFF_START_MS;
-        spawn(&m, i);
-    }
+    naap_log_info("naapd master starting %d workers on %s:%d", cfg->workers, cfg->host, cfg->port);
+    resize(&m, cfg->workers);
+    tick(&m);
     for (;;) {
         struct timespec timeout = {0, TICK_MS * 1000000L};
         int sig = sigtimedwait(&set, NULL, &timeout);
-        if (sig == SIGCHLD)
-            reap(&m);
-        else if (sig == SIGTERM || sig == SIGINT)
+        if (sig == SIGTERM || sig == SIGINT)
             begin_stop(&m, sig);
         else if (sig == SIGHUP)
-            naap_log_warn("SIGHUP: rolling reload is not available yet; ignoring");
+            begin_reload(&m);
         reap(&m); /* SIGCHLDs coalesce; never trust one signal per child */
         tick(&m);
-        if (m.stopping && m.shared->live_workers == 0)
+        if (m.stopping && live_slots(&m) == 0)
             break;
     }
     close(listen_fd);
-    free(m.workers);
     naap_log_info("naapd stopped%s", m.forced ? " (workers were cut off)" : "");
     return m.forced ? 1 : 0;
 }

@@ -15,7 +15,7 @@
 /* How often a worker looks up from waiting for signals to check its master is alive. */
 #define PARENT_CHECK_MS 1000
 
-int naap_worker_run(const naap_config *cfg, int listen_fd, int index)
+int naap_worker_run(const naap_config *cfg, int listen_fd, int position, int slot)
 {
     naap_shared *shared = naap_shared_get();
     pid_t master = getppid();
@@ -23,7 +23,7 @@ int naap_worker_run(const naap_config *cfg, int listen_fd, int index)
     sigset_t wait_set;
     int rc;
 
-    naap_log_set_role("worker", index);
+    naap_log_set_role("worker", position);
     /* die with the master instead of serving on as an orphan; the getppid check closes
      * the race where the master died before prctl ran */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -37,7 +37,7 @@ int naap_worker_run(const naap_config *cfg, int listen_fd, int index)
     if (naap_server_start(listen_fd, cfg, naap_routes, naap_routes_count, &srv) != NAAP_OK)
         return 2;
     if (shared)
-        shared->slots[index].ready = 1;
+        shared->slots[slot].ready = 1;
     naap_log_info("worker serving");
 
     sigemptyset(&wait_set);

@@ -376,17 +376,41 @@ int naap_server_start(int listen_fd, const naap_config *cfg, const naap_route *r
     return NAAP_OK;
 }
 
+/* Keep-alive connections with nothing in flight get this long to send one more request
+ * (answered with Connection: close) before the daemon closes them: clients in a request
+ * loop then move to another worker without a failed request, and an idle pool (nginx
+ * keepalive) does not hold a stop up until the kill timeout. */
+#define IDLE_GRACE_MS 1000
+
+static unsigned open_connections(naap_server *srv)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info ? info->num_connections : 0;
+}
+
 int naap_server_drain(naap_server *srv, int timeout_ms)
 {
-    int64_t deadline = naap_clock_mono_ms() + timeout_ms;
+    int64_t now = naap_clock_mono_ms(), deadline = now + timeout_ms, idle_since = -1;
     struct timespec tick = {0, 20 * 1000 * 1000};
 
     atomic_store(&srv->draining, true);
     MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd); /* our copy only: the master and the other workers keep listening */
-    while (atomic_load(&srv->inflight) > 0 && naap_clock_mono_ms() < deadline)
+    for (; now < deadline; now = naap_clock_mono_ms()) {
+        if (atomic_load(&srv->inflight) > 0) {
+            idle_since = -1;
+        } else {
+            if (open_connections(srv) == 0)
+                break;
+            if (idle_since < 0)
+                idle_since = now;
+            else if (now - idle_since >= IDLE_GRACE_MS)
+                break;
+        }
         nanosleep(&tick, NULL);
+    }
     int rc = atomic_load(&srv->inflight) > 0 ? NAAP_ETIMEDOUT : NAAP_OK;
     MHD_stop_daemon(srv->daemon);
     naap_trust_proxy_free(srv->trust_proxy);

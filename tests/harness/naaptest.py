@@ -542,7 +542,9 @@ class Naapd:
     """
 
     def __init__(self, database_url, redis_url, env=None, workers=2, migrate=True,
-                 start=True, start_timeout=10):
+                 start=True, start_timeout=10, args=(), preexec=None):
+        self.args = list(args)  # before "serve", e.g. ["--config", path]
+        self.preexec = preexec  # extra setup in the child (e.g. resource limits)
         self.database_url = database_url
         self.redis_url = redis_url
         self.extra_env = dict(env or {})
@@ -597,9 +599,14 @@ class Naapd:
 
     def _spawn(self):
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([naapd_bin(), "serve"], env=self.env(),
+            self.proc = subprocess.Popen([naapd_bin(), *self.args, "serve"], env=self.env(),
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                         preexec_fn=_set_pdeathsig)
+                                         preexec_fn=self._preexec)
+
+    def _preexec(self):
+        _set_pdeathsig()
+        if self.preexec:
+            self.preexec()
 
     def wait_healthy(self, timeout=10):
         """Wait until GET /healthz answers at all (any status); raise with the log if not."""

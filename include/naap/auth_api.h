@@ -1,0 +1,45 @@
+#ifndef NAAP_AUTH_API_H
+#define NAAP_AUTH_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "naap/http.h"
+#include "naap/session.h"
+
+/* Pieces the /auth handlers (src/api/auth_*.c) share. */
+
+/* Upstream ids are UUIDs; a longer id (hand-made rows) up to this size still works. */
+#define NAAP_AUTH_ID_MAX 256
+/* Far above any real address (RFC 5321: 254), far below PostgreSQL's index entry limit:
+ * a longer "email" cannot be an account and must not reach a unique index. */
+#define NAAP_AUTH_EMAIL_MAX 1024
+
+/**
+ * The AuthUser object of api.md 3.1 for user_id (roles and permissions from its Role
+ * rows) as a new reference in *out. NAAP_ENOTFOUND if the user does not exist.
+ */
+int naap_auth_user_json(const char *user_id, json_t **out);
+
+/**
+ * A string field of the JSON body, or NULL when it is absent, null, not a string or
+ * empty: upstream tests these fields for truthiness.
+ */
+const char *naap_auth_body_str(naap_request *req, const char *name);
+
+/**
+ * Answers 200 with {"success":true,"token","csrfToken"?,"user","expiresAt"} for a session
+ * just created: a JWT is signed for it and, with csrf, a CSRF token issued. Steals user.
+ */
+void naap_auth_respond_session(naap_request *req, const naap_session *s, json_t *user, bool csrf,
+                               int64_t now_ms);
+
+/**
+ * Logs a password-reset or email-verification token so an operator can hand it on (no
+ * mail is sent, as upstream); never in production, where logs travel further.
+ */
+void naap_auth_log_token(naap_request *req, const char *what, const char *user_id,
+                         const char *token);
+
+#endif

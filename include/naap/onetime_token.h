@@ -1,0 +1,36 @@
+#ifndef NAAP_ONETIME_TOKEN_H
+#define NAAP_ONETIME_TOKEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "naap/auth_api.h"
+
+/* The single-use tokens of the upstream tables "PasswordResetToken" and
+ * "EmailVerificationToken" (api.md 3.8-3.11): looked up by value, spent once, deleted
+ * when expired. Both tables have the same shape, so one module serves both. */
+
+enum naap_onetime_kind {
+    NAAP_ONETIME_PASSWORD_RESET,
+    NAAP_ONETIME_EMAIL_VERIFICATION,
+};
+
+typedef struct naap_onetime_token {
+    char id[NAAP_AUTH_ID_MAX];
+    char user_id[NAAP_AUTH_ID_MAX];
+    int64_t expires_ms;
+    bool used;
+} naap_onetime_token;
+
+/** Looks token up. Returns a store error, or 0 with *found saying whether it exists. */
+int naap_onetime_token_load(enum naap_onetime_kind kind, const char *token, naap_onetime_token *out,
+                            bool *found);
+/**
+ * Marks the row spent at now_iso, only if it is still unspent, in the current transaction.
+ * Returns 0, NAAP_ECONFLICT when another request spent it first, or a store error.
+ */
+int naap_onetime_token_spend(enum naap_onetime_kind kind, const char *id, const char *now_iso);
+/** Deletes the row (an expired token); errors are ignored, the row then simply stays. */
+void naap_onetime_token_delete(enum naap_onetime_kind kind, const char *id);
+
+#endif

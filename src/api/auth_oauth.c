@@ -1,0 +1,346 @@
+#include "naap/api.h"
+#include "naap/audit.h"
+#include "naap/auth_api.h"
+#include "naap/clock.h"
+#include "naap/config.h"
+#include "naap/crypto.h"
+#include "naap/db.h"
+#include "naap/errors.h"
+#include "naap/http_client.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+/* GET /auth/oauth/:provider and POST /auth/callback/:provider (api.md 3.12, 3.13). The
+ * provider endpoints come from the configuration (defaults: Google's and GitHub's own),
+ * so tests can stand in a local fake provider. */
+
+#define USER_INFO_FAILED "Failed to get user info from OAuth provider"
+
+typedef struct provider {
+    const char *name; /* "google" | "github" */
+    const char *label;
+    const char *client_id;
+    const char *client_secret;
+    const char *auth_url;
+    const char *token_url;
+} provider;
+
+typedef struct profile {
+    const char *id; /* provider's account id, as text */
+    const char *email;
+    const char *name;
+    const char *avatar;
+} profile;
+
+static int find_provider(naap_request *req, provider *p)
+{
+    const naap_config *cfg = req->cfg;
+    const char *name = naap_request_param(req, "provider");
+
+    if (name && strcmp(name, "google") == 0)
+        *p = (provider){"google",
+                        "Google",
+                        cfg->google_client_id,
+                        cfg->google_client_secret,
+                        cfg->google_auth_url,
+                        cfg->google_token_url};
+    else if (name && strcmp(name, "github") == 0)
+        *p = (provider){"github",
+                        "GitHub",
+                        cfg->github_client_id,
+                        cfg->github_client_secret,
+                        cfg->github_auth_url,
+                        cfg->github_token_url};
+    else
+        return NAAP_EINVAL;
+    return NAAP_OK;
+}
+
+static const char *redirect_uri(naap_request *req, const provider *p)
+{
+    return naap_arena_printf(req->arena, "%s/auth/callback/%s", req->cfg->frontend_url, p->name);
+}
+
+/* state = standard base64, padded, of {"redirect":...,"timestamp":<ms>}; the callback
+ * never checks it (as upstream): it is the frontend's. */
+static const char *make_state(naap_request *req)
+{
+    const char *redirect = naap_request_query(req, "redirect");
+    json_t *v = json_pack("{s:s,s:I}", "redirect", redirect && redirect[0] ? redirect : "/",
+                          "timestamp", (json_int_t)naap_clock_epoch_ms());
+    char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(v);
+    if (!text)
+        return NULL;
+    size_t len = strlen(text);
+    char *out = naap_arena_alloc(req->arena, 4 * ((len + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)text, (int)len);
+    free(text);
+    return out;
+}
+
+void naap_api_auth_oauth(naap_request *req)
+{
+    provider p;
+    naap_arena *a = req->arena;
+
+    if (find_provider(req, &p) != NAAP_OK) {
+        naap_respond_error(req, 400, "Invalid provider");
+        return;
+    }
+    if (!p.client_id[0]) {
+        naap_respond_error(req, 400, naap_arena_printf(a, "%s OAuth not configured", p.name));
+        return;
+    }
+    const char *state = make_state(req);
+    if (!state) {
+        naap_respond_store_error(req, NAAP_ERR);
+        return;
+    }
+    const char *scope = strcmp(p.name, "google") == 0 ? "openid email profile" : "user:email";
+    const char *url = naap_arena_printf(a, "%s?client_id=%s&redirect_uri=%s%s&scope=%s&state=%s",
+                                        p.auth_url, naap_form_encode(a, p.client_id),
+                                        naap_form_encode(a, redirect_uri(req, &p)),
+                                        strcmp(p.name, "google") == 0 ? "&response_type=code" : "",
+                                        naap_form_encode(a, scope), naap_form_encode(a, state));
+    naap_respond_json(req, 200, json_pack("{s:s}", "url", url));
+}
+
+/* ---- code exchange -------------------------------------------------------------------- */
+
+/* GETs or POSTs and parses a JSON answer; NULL unless the provider answered 2xx JSON. */
+static json_t *fetch_json(naap_request *req, const char *method, const char *url,
+                          const char *const *headers, const char *body)
+{
+    naap_http_reply r;
+    json_t *v = NULL;
+    if (naap_http_fetch(method, url, headers, body, req->cfg->oauth_timeout_ms, &r) != NAAP_OK)
+        return NULL;
+    if (r.status >= 200 && r.status < 300)
+        v = json_loadb(r.body, r.len, JSON_DECODE_ANY, NULL);
+    naap_http_reply_free(&r);
+    return v;
+}
+
+/* Keeps a JSON string in the arena, or NULL for anything else, an empty string, or one
+ * too long to be an email or id we could store. */
+static const char *keep_str(naap_request *req, json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s && s[0] && strlen(s) <= NAAP_AUTH_EMAIL_MAX ? naap_arena_strdup(req->arena, s) : NULL;
+}
+
+/* Account ids are strings at Google and numbers at GitHub. */
+static const char *keep_id(naap_request *req, json_t *v)
+{
+    if (json_is_integer(v))
+        return naap_arena_printf(req->arena, "%lld", (long long)json_integer_value(v));
+    return keep_str(req, v);
+}
+
+static const char *access_token(naap_request *req, const provider *p, const char *code)
+{
+    naap_arena *a = req->arena;
+    json_t *reply;
+
+    if (strcmp(p->name, "google") == 0) {
+        static const char *const headers[] = {"Content-Type: application/x-www-form-urlencoded",
+                                              "Accept: application/json", NULL};
+        const char *form = naap_arena_printf(
+            a,
+            "code=%s&client_id=%s&client_secret=%s&redirect_uri=%s&grant_type=authorization_code",
+            naap_form_encode(a, code), naap_form_encode(a, p->client_id),
+            naap_form_encode(a, p->client_secret), naap_form_encode(a, redirect_uri(req, p)));
+        reply = fetch_json(req, "POST", p->token_url, headers, form);
+    } else {
+        static const char *const headers[] = {"Content-Type: application/json",
+                                              "Accept: application/json", NULL};
+        json_t *body =
+            json_pack("{s:s,s:s,s:s,s:s}", "client_id", p->client_id, "client_secret",
+                      p->client_secret, "code", code, "redirect_uri", redirect_uri(req, p));
+        char *text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        reply = text ? fetch_json(req, "POST", p->token_url, headers, text) : NULL;
+        free(text);
+    }
+    const char *token = keep_str(req, json_object_get(reply, "access_token"));
+    json_decref(reply);
+    return token;
+}
+
+/* Only a verified address is used (to link or create an account): upstream linked by
+ * GitHub's unverified primary email, which let anyone take over an existing account by
+ * adding its address to their GitHub profile. */
+static int google_profile(naap_request *req, const char *bearer, profile *out)
+{
+    const char *headers[] = {bearer, "Accept: application/json", NULL};
+    json_t *u = fetch_json(req, "GET", req->cfg->google_userinfo_url, headers, NULL);
+    out->id = keep_id(req, json_object_get(u, "id"));
+    out->name = keep_str(req, json_object_get(u, "name"));
+    out->avatar = keep_str(req, json_object_get(u, "picture"));
+    if (json_is_true(json_object_get(u, "verified_email")))
+        out->email = keep_str(req, json_object_get(u, "email"));
+    json_decref(u);
+    return out->id ? NAAP_OK : NAAP_EINVAL;
+}
+
+static int github_profile(naap_request *req, const char *bearer, profile *out)
+{
+    const char *headers[] = {bearer, "Accept: application/vnd.github+json", NULL};
+    json_t *u = fetch_json(req, "GET", req->cfg->github_user_url, headers, NULL);
+    out->id = keep_id(req, json_object_get(u, "id"));
+    out->name = keep_str(req, json_object_get(u, "name"));
+    if (!out->name)
+        out->name = keep_str(req, json_object_get(u, "login"));
+    out->avatar = keep_str(req, json_object_get(u, "avatar_url"));
+    json_decref(u);
+    if (!out->id)
+        return NAAP_EINVAL;
+    json_t *emails = fetch_json(req, "GET", req->cfg->github_emails_url, headers, NULL);
+    size_t i;
+    json_t *e;
+    json_array_foreach(emails, i, e)
+    {
+        if (!json_is_true(json_object_get(e, "primary")))
+            continue;
+        if (json_is_true(json_object_get(e, "verified")))
+            out->email = keep_str(req, json_object_get(e, "email"));
+        break; /* the first primary entry, as upstream */
+    }
+    json_decref(emails);
+    return NAAP_OK;
+}
+
+/* ---- account resolution ------------------------------------------------------------- */
+
+static int first_value(const char *sql, int n, const char *const *params,
+                       char out[NAAP_AUTH_ID_MAX], bool *found)
+{
+    naap_db_rows *rows = NULL;
+    int rc = naap_db_query(sql, n, params, &rows);
+    *found = rc == NAAP_OK && naap_db_rows_count(rows) > 0 &&
+             strlen(naap_db_value(rows, 0, 0)) < NAAP_AUTH_ID_MAX;
+    if (*found)
+        strcpy(out, naap_db_value(rows, 0, 0));
+    naap_db_rows_free(rows);
+    return rc;
+}
+
+static int create_user(const profile *pr, const char *now, char user_id[NAAP_AUTH_ID_MAX])
+{
+    char config_id[37];
+    int rc;
+
+    naap_uuid_v4(user_id);
+    naap_uuid_v4(config_id);
+    const char *user[] = {user_id, pr->email, pr->name, pr->avatar, pr->email ? now : NULL, now};
+    const char *config[] = {config_id, user_id, now};
+    if ((rc = naap_db_query("INSERT INTO \"User\" (id, email, \"displayName\", \"avatarUrl\", "
+                            "\"emailVerified\", \"createdAt\", \"updatedAt\") "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                            6, user, NULL)) != NAAP_OK)
+        return rc;
+    return naap_db_query("INSERT INTO \"UserConfig\" (id, \"userId\", theme, \"createdAt\", "
+                         "\"updatedAt\") VALUES ($1, $2, 'dark', $3, $3)",
+                         3, config, NULL);
+}
+
+/* api.md 3.13: the linked account's user, else the user with that email (now linked),
+ * else a new user; then a session and the audit row. */
+static int sign_in_tx(naap_request *req, const provider *p, const profile *pr, int64_t now_ms,
+                      char user_id[NAAP_AUTH_ID_MAX], naap_session *s)
+{
+    char now[25], link_id[37];
+    bool found = false;
+    int rc;
+
+    naap_clock_iso8601(now_ms, now);
+    const char *by_account[] = {p->name, pr->id};
+    if ((rc = first_value("SELECT \"userId\" FROM \"OAuthAccount\" WHERE provider = $1 AND "
+                          "\"providerAccountId\" = $2",
+                          2, by_account, user_id, &found)) != NAAP_OK)
+        return rc;
+    if (!found) {
+        const char *by_email[] = {pr->email};
+        if (pr->email && (rc = first_value("SELECT id FROM \"User\" WHERE email = $1", 1, by_email,
+                                           user_id, &found)) != NAAP_OK)
+            return rc;
+        if (!found && (rc = create_user(pr, now, user_id)) != NAAP_OK)
+            return rc;
+        naap_uuid_v4(link_id);
+        const char *link[] = {link_id, user_id, p->name, pr->id, now};
+        if ((rc = naap_db_query("INSERT INTO \"OAuthAccount\" (id, \"userId\", provider, "
+                                "\"providerAccountId\", \"createdAt\") "
+                                "VALUES ($1, $2, $3, $4, $5)",
+                                5, link, NULL)) != NAAP_OK)
+            return rc;
+    }
+    if ((rc = naap_session_create(user_id, now_ms, s)) != NAAP_OK)
+        return rc;
+    json_t *details = json_pack("{s:s}", "provider", p->name);
+    naap_audit audit = {.action = "auth.oauth",
+                        .resource = "user",
+                        .resource_id = user_id,
+                        .user_id = user_id,
+                        .details = details};
+    rc = naap_audit_write(req, &audit);
+    json_decref(details);
+    return rc;
+}
+
+void naap_api_auth_callback(naap_request *req)
+{
+    provider p;
+    profile pr = {0};
+    char user_id[NAAP_AUTH_ID_MAX];
+    naap_session s;
+    json_t *user;
+    int rc = NAAP_ERR;
+
+    if (find_provider(req, &p) != NAAP_OK) {
+        naap_respond_error(req, 400, "Invalid provider");
+        return;
+    }
+    const char *code = naap_auth_body_str(req, "code");
+    if (!code) {
+        naap_respond_error(req, 400, "Authorization code required");
+        return;
+    }
+    if (!p.client_id[0] || !p.client_secret[0]) {
+        naap_respond_error(req, 400, USER_INFO_FAILED);
+        return;
+    }
+    const char *token = access_token(req, &p, code);
+    if (!token) {
+        naap_respond_error(
+            req, 400, naap_arena_printf(req->arena, "Failed to get access token from %s", p.label));
+        return;
+    }
+    const char *bearer = naap_arena_printf(req->arena, "Authorization: Bearer %s", token);
+    if ((strcmp(p.name, "google") == 0 ? google_profile(req, bearer, &pr)
+                                       : github_profile(req, bearer, &pr)) != NAAP_OK) {
+        naap_respond_error(req, 400, USER_INFO_FAILED);
+        return;
+    }
+    int64_t now = naap_clock_epoch_ms();
+    /* two first sign-ins of one account at once: the loser's unique violation is retried
+     * and then finds the winner's rows */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if ((rc = naap_db_begin()) == NAAP_OK &&
+            (rc = sign_in_tx(req, &p, &pr, now, user_id, &s)) == NAAP_OK &&
+            (rc = naap_db_commit()) == NAAP_OK)
+            break;
+        naap_db_rollback();
+        if (rc != NAAP_ECONFLICT)
+            break;
+    }
+    if (rc == NAAP_OK)
+        rc = naap_auth_user_json(user_id, &user);
+    if (rc != NAAP_OK) {
+        naap_respond_store_error(req, rc);
+        return;
+    }
+    naap_auth_respond_session(req, &s, user, false, now);
+}

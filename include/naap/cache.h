@@ -1,0 +1,141 @@
+#ifndef NAAP_CACHE_H
+#define NAAP_CACHE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "naap/arena.h"
+#include "naap/config.h"
+
+/* Cache-aside over Redis: the scaling guide's section 1.3 without its flaws.
+ *
+ * - Every key belongs to up to NAAP_CACHE_MAX_NAMESPACES namespaces ("team:<id>",
+ *   "user:<id>", "session:<id>", "marketplace", "package:<name>"). Each namespace has a
+ *   generation number, and the key embeds the current generation of each of its
+ *   namespaces, so invalidating a namespace is one INCR: no KEYS or SCAN, ever. Entries
+ *   left behind under old generations simply expire.
+ * - A hit costs two round trips: the generations (one MGET), then the value.
+ * - Concurrent misses of one key compute once: the first caller takes a short lock with
+ *   a random owner token; the others poll for its value for up to NAAP_CACHE_WAIT_MS,
+ *   then compute without caching. TTLs are jittered so keys filled together do not all
+ *   expire together.
+ * - Fail-open: when Redis is down or answers an error, a lookup is a miss and nothing is
+ *   stored. An invalidation that cannot reach Redis makes the whole cache unusable to
+ *   this process until it has bumped a global generation (see README "Caching").
+ *
+ * Two interfaces share this machinery: naap_cache_get_or_set for JSON values built by a
+ * callback, and lookup/fill/release of a naap_cache_blob (an HTTP body with its type and
+ * gzip form) for the response cache, which computes between the two calls. */
+
+#define NAAP_CACHE_MAX_NAMESPACES 4
+#define NAAP_CACHE_NS_MAX 255          /* bytes in one namespace name */
+#define NAAP_CACHE_ID_MAX 256          /* longer ids are replaced by their SHA-1 */
+#define NAAP_CACHE_KEY_MAX 1536        /* a built key, with its NUL */
+#define NAAP_CACHE_LOCK_MS 5000        /* a dead owner's lock frees itself after this */
+#define NAAP_CACHE_WAIT_MS 1500        /* how long a miss waits for another's value */
+#define NAAP_CACHE_VALUE_MAX (1 << 20) /* larger values are served but not stored */
+
+/* TTL classes, resolved from CACHE_TTL_SHORT/MEDIUM/LONG; a positive ttl is seconds. */
+enum {
+    NAAP_CACHE_TTL_SHORT = -1,
+    NAAP_CACHE_TTL_MEDIUM = -2,
+    NAAP_CACHE_TTL_LONG = -3,
+};
+
+/** Where a value lives: what it is (prefix), which one (id), what invalidates it. */
+typedef struct naap_cache_key {
+    const char *prefix; /* [a-z0-9_.-]{1,32}: "teams", "resp", ... */
+    const char *id;     /* any text; must include the user for per-user data */
+    const char *namespaces[NAAP_CACHE_MAX_NAMESPACES]; /* NULL after the last one */
+    int ttl;                                           /* seconds, or NAAP_CACHE_TTL_* */
+} naap_cache_key;
+
+enum naap_cache_outcome {
+    NAAP_CACHE_HIT,    /* read from Redis, possibly after waiting for another's compute */
+    NAAP_CACHE_MISS,   /* computed here and stored */
+    NAAP_CACHE_BYPASS, /* computed here and not stored (Redis down, wait ran out, ...) */
+};
+
+/** A cached HTTP answer: what the response cache stores per key. */
+typedef struct naap_cache_blob {
+    int status;
+    const char *content_type;
+    const char *body;
+    size_t body_len;
+    const char *gzip; /* the gzip of body, or NULL */
+    size_t gzip_len;
+} naap_cache_blob;
+
+/**
+ * What a miss leaves with its caller. A caller that gets one must end it with exactly
+ * one naap_cache_fill or naap_cache_release (both are no-ops when it holds no lock).
+ */
+typedef struct naap_cache_ticket {
+    char key[NAAP_CACHE_KEY_MAX]; /* the key under the generations read before the miss */
+    char token[33];               /* lock owner token; "" when this caller may not store */
+    int ttl_s;
+} naap_cache_ticket;
+
+/** Computes a value on a miss: 0 and a new reference in *out, or a NAAP_E* code. */
+typedef int (*naap_cache_compute)(void *arg, json_t **out);
+
+/** Takes the TTL classes from cfg (before it, 60/300/600 s, the configuration defaults). */
+void naap_cache_init(const naap_config *cfg);
+/** Seconds for a ttl (class or seconds); 0 for a value that is neither. */
+int naap_cache_ttl_seconds(int ttl);
+
+/**
+ * Cache-aside of a JSON value: returns the cached value or runs compute and stores its
+ * result. On 0, *out is a new reference; compute's error code is returned as is, with
+ * nothing stored. outcome (may be NULL) says which path was taken.
+ */
+int naap_cache_get_or_set(const naap_cache_key *key, naap_cache_compute compute, void *arg,
+                          json_t **out, enum naap_cache_outcome *outcome);
+
+/**
+ * Looks a blob up. 0: a hit, *out filled with copies in arena. NAAP_ENOTFOUND: a miss
+ * (Redis down and malformed keys included); compute the answer, then
+ * naap_cache_fill(t, ...) if it may be cached, else naap_cache_release(t).
+ */
+int naap_cache_lookup(const naap_cache_key *key, naap_arena *arena, naap_cache_blob *out,
+                      naap_cache_ticket *t);
+/** Stores blob under the ticket's key (if this caller holds the lock) and unlocks. */
+void naap_cache_fill(naap_cache_ticket *t, const naap_cache_blob *blob);
+/** Gives the ticket's lock up without storing anything (the answer was not cacheable). */
+void naap_cache_release(naap_cache_ticket *t);
+
+/**
+ * Invalidates every key in namespace ns (one INCR). Returns 0, NAAP_EINVAL for a bad
+ * name, or NAAP_EUNAVAILABLE when Redis could not be reached (then this process serves
+ * no hits until it has invalidated everything).
+ */
+int naap_cache_invalidate(const char *ns);
+/** Invalidates every key of every namespace (one INCR of the global generation). */
+int naap_cache_invalidate_all(void);
+
+/* ---- key layout (src/store/cache_key.c), pure -------------------------------------- */
+
+/** True if ns can name a namespace: 1-255 bytes, no control characters, '|' or '=', not "*". */
+bool naap_cache_ns_valid(const char *ns);
+/** Number of namespaces of key, or NAAP_EINVAL if key or one of them is malformed. */
+int naap_cache_key_check(const naap_cache_key *key);
+/** Writes the generation key of namespace ns ("naap:gen:<ns>"; NULL: the global one). */
+void naap_cache_gen_key(const char *ns, char *out, size_t cap);
+/**
+ * Writes the data key of key under the global generation epoch and gens[i] for its
+ * i-th namespace: "naap:c:<prefix>:<n>|<epoch>|<ns>=<gen>|...|<id>", the id replaced by
+ * "#<sha1 hex>" when long or starting with '#'. Returns its length or NAAP_ETOOLARGE.
+ */
+int naap_cache_key_build(const naap_cache_key *key, int64_t epoch, const int64_t *gens, char *out,
+                         size_t cap);
+
+/* ---- blob encoding (src/store/cache_blob.c), pure ---------------------------------- */
+
+/** Serializes blob into a new malloc'd buffer (*len bytes); NULL if its type has a newline. */
+char *naap_cache_blob_encode(const naap_cache_blob *blob, size_t *len);
+/** Parses what encode wrote into copies in arena (NUL-terminated). Returns 0 or NAAP_EINVAL. */
+int naap_cache_blob_decode(const char *data, size_t len, naap_arena *arena, naap_cache_blob *out);
+
+#endif

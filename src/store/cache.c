@@ -1,0 +1,490 @@
+#include "naap/cache.h"
+#include "naap/clock.h"
+#include "naap/crypto.h"
+#include "naap/errors.h"
+#include "naap/log.h"
+#include "naap/redis.h"
+#include "naap/sha1.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A generation nobody bumped or read for a week is forgotten; readers then start it
+ * afresh (a miss for that namespace, never a stale hit: see random_generation). */
+#define GEN_TTL_MS "604800000"
+#define POLL_MS 20
+#define LOG_EVERY_MS 5000
+#define LOCK_PREFIX "naap:lock:"
+#define LOCK_KEY_MAX (sizeof(LOCK_PREFIX) + NAAP_CACHE_KEY_MAX)
+#define GEN_NAME_MAX (NAAP_CACHE_NS_MAX + 16)
+
+static int ttl_short = 60, ttl_medium = 300, ttl_long = 600;
+
+/* Compare-and-delete in one step: an owner whose lock expired while it computed must not
+ * delete the lock the next owner took since. */
+static const char release_script[] =
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end "
+    "return 0";
+static char release_sha[2 * NAAP_SHA1_LEN + 1];
+static pthread_once_t release_once = PTHREAD_ONCE_INIT;
+
+/* Invalidations that could not reach Redis, and how many of them a bump of the global
+ * generation has made good since. While they differ this process serves no hits. */
+static _Atomic uint64_t invalidations_lost;
+static _Atomic uint64_t invalidations_covered;
+static _Atomic int64_t last_log_ms;
+
+void naap_cache_init(const naap_config *cfg)
+{
+    ttl_short = cfg->cache_ttl_short;
+    ttl_medium = cfg->cache_ttl_medium;
+    ttl_long = cfg->cache_ttl_long;
+}
+
+int naap_cache_ttl_seconds(int ttl)
+{
+    switch (ttl) {
+    case NAAP_CACHE_TTL_SHORT:
+        return ttl_short;
+    case NAAP_CACHE_TTL_MEDIUM:
+        return ttl_medium;
+    case NAAP_CACHE_TTL_LONG:
+        return ttl_long;
+    default:
+        return ttl > 0 ? ttl : 0;
+    }
+}
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+/* Connection failures are logged (throttled) by the Redis module; this is for what it
+ * cannot see: error replies and values that do not decode. */
+static void log_throttled(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_throttled(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    int64_t now = naap_clock_mono_ms(), last = atomic_load(&last_log_ms);
+
+    if (last != 0 && now - last < LOG_EVERY_MS)
+        return;
+    if (!atomic_compare_exchange_strong(&last_log_ms, &last, now))
+        return; /* another thread logs this period */
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    naap_log_warn("cache: %s", msg);
+}
+
+/* True if r is no usable answer: NULL (Redis down, already logged) or an error reply. */
+static bool failed(redisReply *r, const char *what)
+{
+    if (!r)
+        return true;
+    if (r->type == REDIS_REPLY_ERROR) {
+        log_throttled("redis %s: %s (served without the cache)", what, r->str);
+        return true;
+    }
+    return false;
+}
+
+static void init_release_sha(void)
+{
+    unsigned char d[NAAP_SHA1_LEN];
+    naap_sha1(release_script, strlen(release_script), d);
+    naap_hex_encode(d, sizeof(d), release_sha);
+}
+
+static void new_token(char out[33])
+{
+    unsigned char b[16];
+    naap_random_bytes(b, sizeof(b));
+    naap_hex_encode(b, sizeof(b), out);
+}
+
+/* A generation starts at a random 2^32..2^48, never where INCR starts (1): a generation
+ * key that expired or was evicted and comes back must not reach a value it had before,
+ * or entries written under that value would become visible again. */
+static void random_generation(char out[24])
+{
+    uint64_t v;
+    naap_random_bytes(&v, sizeof(v));
+    snprintf(out, 24, "%" PRIu64, (v & UINT64_C(0xffffffffffff)) | UINT64_C(0x100000000));
+}
+
+/* The expiry of a stored value: up to 10% short of the TTL, so that keys filled together
+ * (after a deploy, an invalidation) do not all expire in the same second. */
+static int64_t jittered_ttl_ms(int ttl_s)
+{
+    uint32_t r;
+    int64_t ms = (int64_t)ttl_s * 1000;
+    naap_random_bytes(&r, sizeof(r));
+    return ms - (int64_t)(r % (uint32_t)(ms / 10 + 1));
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- generations ------------------------------------------------------------------- */
+
+/* Bumps one generation (NULL: the global one) in one round trip: create it at a random
+ * value if it is missing, INCR it, renew its expiry. */
+static int bump(const char *ns)
+{
+    char name[GEN_NAME_MAX], start[24];
+    const char *set[] = {"SET", name, start, "NX", "PX", GEN_TTL_MS};
+    const char *incr[] = {"INCR", name};
+    const char *expire[] = {"PEXPIRE", name, GEN_TTL_MS};
+    naap_redis_cmd cmds[] = {{6, set, NULL}, {2, incr, NULL}, {3, expire, NULL}};
+    redisReply *r[3];
+
+    naap_cache_gen_key(ns, name, sizeof(name));
+    random_generation(start);
+    int rc = naap_redis_pipeline(3, cmds, r);
+    if (rc == NAAP_OK && (failed(r[1], "INCR") || r[1]->type != REDIS_REPLY_INTEGER))
+        rc = NAAP_EUNAVAILABLE;
+    for (int i = 0; i < 3; i++)
+        freeReplyObject(r[i]);
+    return rc;
+}
+
+/* After an invalidation was lost, entries it should have hidden may still be in Redis:
+ * bump the global generation (hiding everything) before trusting any entry again. */
+static int cover_lost_invalidations(void)
+{
+    uint64_t lost = atomic_load(&invalidations_lost);
+    uint64_t covered = atomic_load(&invalidations_covered);
+
+    if (lost == covered)
+        return NAAP_OK;
+    if (bump(NULL) != NAAP_OK)
+        return NAAP_EUNAVAILABLE;
+    while (covered < lost && !atomic_compare_exchange_weak(&invalidations_covered, &covered, lost))
+        ;
+    naap_log_info("cache: dropped every entry after invalidations Redis missed");
+    return NAAP_OK;
+}
+
+/* Creates the missing generations (SET NX, so a concurrent creator's value wins) and
+ * reads them all again, in one round trip. Returns the MGET reply or NULL. */
+static redisReply *create_generations(int count, const char **mget, const redisReply *seen)
+{
+    char starts[NAAP_CACHE_MAX_NAMESPACES + 1][24];
+    const char *sets[NAAP_CACHE_MAX_NAMESPACES + 1][6];
+    naap_redis_cmd cmds[NAAP_CACHE_MAX_NAMESPACES + 2];
+    redisReply *r[NAAP_CACHE_MAX_NAMESPACES + 2];
+    int n = 0;
+
+    for (int i = 0; i < count; i++) {
+        if (seen->element[i]->type != REDIS_REPLY_NIL)
+            continue;
+        random_generation(starts[n]);
+        const char *argv[] = {"SET", mget[i + 1], starts[n], "NX", "PX", GEN_TTL_MS};
+        memcpy(sets[n], argv, sizeof(argv));
+        cmds[n] = (naap_redis_cmd){6, sets[n], NULL};
+        n++;
+    }
+    cmds[n] = (naap_redis_cmd){count + 1, mget, NULL};
+    if (naap_redis_pipeline((size_t)n + 1, cmds, r) != NAAP_OK)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        freeReplyObject(r[i]);
+    return r[n];
+}
+
+/* Reads the global generation into gens[0] and namespace i's into gens[i + 1]. */
+static int read_generations(const naap_cache_key *key, int n, int64_t *gens)
+{
+    char names[NAAP_CACHE_MAX_NAMESPACES + 1][GEN_NAME_MAX];
+    const char *mget[NAAP_CACHE_MAX_NAMESPACES + 2] = {"MGET"};
+    int rc = NAAP_EUNAVAILABLE;
+
+    for (int i = 0; i <= n; i++) {
+        naap_cache_gen_key(i == 0 ? NULL : key->namespaces[i - 1], names[i], GEN_NAME_MAX);
+        mget[i + 1] = names[i];
+    }
+    redisReply *r = naap_redis_command(n + 2, mget, NULL);
+    if (failed(r, "MGET") || r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)n + 1)
+        goto out;
+    for (int i = 0; i <= n; i++) {
+        if (r->element[i]->type == REDIS_REPLY_NIL) {
+            redisReply *again = create_generations(n + 1, mget, r);
+            freeReplyObject(r);
+            r = again;
+            if (failed(r, "MGET") || r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)n + 1)
+                goto out;
+            break;
+        }
+    }
+    for (int i = 0; i <= n; i++) {
+        redisReply *e = r->element[i];
+        char *end;
+        if (e->type != REDIS_REPLY_STRING)
+            goto out;
+        gens[i] = strtoll(e->str, &end, 10);
+        if (end == e->str || *end) {
+            log_throttled("generation %s is not a number", names[i]);
+            goto out;
+        }
+    }
+    rc = NAAP_OK;
+out:
+    freeReplyObject(r);
+    return rc;
+}
+
+/* ---- lookup, lock, fill ------------------------------------------------------------ */
+
+static void lock_name(const naap_cache_ticket *t, char out[LOCK_KEY_MAX])
+{
+    snprintf(out, LOCK_KEY_MAX, LOCK_PREFIX "%s", t->key);
+}
+
+/* Redis forgets scripts when it restarts: EVALSHA then answers NOSCRIPT and the script
+ * is sent whole once, which also loads it again for the next caller. */
+static void finish_release(redisReply *r, const char *lock, const char *token)
+{
+    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+        const char *argv[] = {"EVAL", release_script, "1", lock, token};
+        redisReply *again = naap_redis_command(5, argv, NULL);
+        failed(again, "EVAL release");
+        freeReplyObject(again);
+        return;
+    }
+    failed(r, "EVALSHA release");
+}
+
+/* A miss: take the key's lock, or wait for whoever holds it to store the value. Returns
+ * 0 with *hit when the value arrived, else NAAP_ENOTFOUND (t->token set when this caller
+ * took the lock and so may store). */
+static int lock_or_wait(naap_cache_ticket *t, redisReply **hit)
+{
+    char lock[LOCK_KEY_MAX], token[33], px[16];
+    const char *set[] = {"SET", lock, token, "NX", "PX", px};
+    const char *exists[] = {"EXISTS", lock};
+    const char *get[] = {"GET", t->key};
+    /* EXISTS first: the owner stores the value before it unlocks, so "no lock" followed
+     * by "no value" means it gave up, not that it is about to finish */
+    naap_redis_cmd poll[] = {{2, exists, NULL}, {2, get, NULL}};
+    redisReply *r[2];
+
+    lock_name(t, lock);
+    new_token(token);
+    snprintf(px, sizeof(px), "%d", NAAP_CACHE_LOCK_MS);
+    redisReply *locked = naap_redis_command(6, set, NULL);
+    bool failure = failed(locked, "SET NX lock");
+    bool owner = !failure && locked->type == REDIS_REPLY_STATUS;
+    freeReplyObject(locked);
+    if (failure)
+        return NAAP_ENOTFOUND;
+    if (owner) {
+        memcpy(t->token, token, sizeof(token));
+        return NAAP_ENOTFOUND;
+    }
+    for (int64_t deadline = naap_clock_mono_ms() + NAAP_CACHE_WAIT_MS;
+         naap_clock_mono_ms() < deadline;) {
+        sleep_ms(POLL_MS);
+        if (naap_redis_pipeline(2, poll, r) != NAAP_OK)
+            return NAAP_ENOTFOUND;
+        bool arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
+        bool gave_up =
+            !failed(r[0], "EXISTS") && r[0]->type == REDIS_REPLY_INTEGER && r[0]->integer == 0;
+        freeReplyObject(r[0]);
+        if (arrived) {
+            *hit = r[1];
+            return NAAP_OK;
+        }
+        freeReplyObject(r[1]);
+        if (gave_up)
+            break;
+    }
+    return NAAP_ENOTFOUND;
+}
+
+/* The shared lookup: 0 with *hit (a string reply, the caller frees it), or
+ * NAAP_ENOTFOUND with t ready for fill/release. */
+static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisReply **hit)
+{
+    int64_t gens[NAAP_CACHE_MAX_NAMESPACES + 1];
+    const char *get[] = {"GET", t->key};
+    int n = naap_cache_key_check(key);
+
+    *hit = NULL;
+    t->key[0] = '\0';
+    t->token[0] = '\0';
+    t->ttl_s = n < 0 ? 0 : naap_cache_ttl_seconds(key->ttl);
+    if (n < 0 || t->ttl_s <= 0) {
+        log_throttled("malformed key (prefix %s)", key && key->prefix ? key->prefix : "null");
+        return NAAP_ENOTFOUND;
+    }
+    if (!naap_redis_configured() || cover_lost_invalidations() != NAAP_OK ||
+        read_generations(key, n, gens) != NAAP_OK)
+        return NAAP_ENOTFOUND;
+    if (naap_cache_key_build(key, gens[0], gens + 1, t->key, sizeof(t->key)) < 0) {
+        t->key[0] = '\0';
+        log_throttled("key too long (prefix %s)", key->prefix);
+        return NAAP_ENOTFOUND;
+    }
+    redisReply *r = naap_redis_command(2, get, NULL);
+    if (failed(r, "GET")) {
+        freeReplyObject(r);
+        return NAAP_ENOTFOUND;
+    }
+    if (r->type == REDIS_REPLY_STRING) {
+        *hit = r;
+        return NAAP_OK;
+    }
+    freeReplyObject(r);
+    return lock_or_wait(t, hit);
+}
+
+/* Stores data under the ticket's key if this caller holds the lock, and unlocks, in one
+ * round trip. Returns true if the value was stored. */
+static bool fill_raw(naap_cache_ticket *t, const char *data, size_t len)
+{
+    char lock[LOCK_KEY_MAX], px[24];
+    const char *set[] = {"SET", t->key, data, "PX", px};
+    size_t set_lens[] = {3, strlen(t->key), len, 2, 0};
+    const char *release[] = {"EVALSHA", release_sha, "1", lock, t->token};
+    naap_redis_cmd cmds[] = {{5, set, set_lens}, {5, release, NULL}};
+    redisReply *r[2];
+    bool stored = false;
+
+    if (!t->token[0])
+        return false;
+    if (len > NAAP_CACHE_VALUE_MAX) {
+        naap_cache_release(t);
+        return false;
+    }
+    pthread_once(&release_once, init_release_sha);
+    lock_name(t, lock);
+    snprintf(px, sizeof(px), "%" PRId64, jittered_ttl_ms(t->ttl_s));
+    set_lens[4] = strlen(px);
+    if (naap_redis_pipeline(2, cmds, r) == NAAP_OK) {
+        stored = !failed(r[0], "SET") && r[0]->type == REDIS_REPLY_STATUS;
+        finish_release(r[1], lock, t->token);
+    }
+    freeReplyObject(r[0]);
+    freeReplyObject(r[1]);
+    t->token[0] = '\0';
+    return stored;
+}
+
+void naap_cache_release(naap_cache_ticket *t)
+{
+    char lock[LOCK_KEY_MAX];
+    const char *argv[] = {"EVALSHA", release_sha, "1", lock, t->token};
+
+    if (!t->token[0])
+        return;
+    pthread_once(&release_once, init_release_sha);
+    lock_name(t, lock);
+    redisReply *r = naap_redis_command(5, argv, NULL);
+    finish_release(r, lock, t->token);
+    freeReplyObject(r);
+    t->token[0] = '\0';
+}
+
+/* ---- the two interfaces ------------------------------------------------------------ */
+
+int naap_cache_get_or_set(const naap_cache_key *key, naap_cache_compute compute, void *arg,
+                          json_t **out, enum naap_cache_outcome *outcome)
+{
+    naap_cache_ticket t;
+    redisReply *hit;
+    json_t *value = NULL;
+    enum naap_cache_outcome how = NAAP_CACHE_BYPASS;
+
+    *out = NULL;
+    if (lookup_raw(key, &t, &hit) == NAAP_OK) {
+        value = json_loadb(hit->str, hit->len, JSON_DECODE_ANY, NULL);
+        freeReplyObject(hit);
+        if (value) {
+            how = NAAP_CACHE_HIT;
+            goto out;
+        }
+        log_throttled("value under %s is not JSON; computing it", t.key);
+    }
+    int rc = compute(arg, &value);
+    if (rc != NAAP_OK || !value) {
+        naap_cache_release(&t);
+        json_decref(value);
+        return rc != NAAP_OK ? rc : NAAP_ERR;
+    }
+    char *text = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    if (text && fill_raw(&t, text, strlen(text)))
+        how = NAAP_CACHE_MISS;
+    naap_cache_release(&t);
+    free(text);
+out:
+    *out = value;
+    if (outcome)
+        *outcome = how;
+    return NAAP_OK;
+}
+
+int naap_cache_lookup(const naap_cache_key *key, naap_arena *arena, naap_cache_blob *out,
+                      naap_cache_ticket *t)
+{
+    redisReply *hit;
+
+    memset(out, 0, sizeof(*out));
+    if (lookup_raw(key, t, &hit) != NAAP_OK)
+        return NAAP_ENOTFOUND;
+    int rc = naap_cache_blob_decode(hit->str, hit->len, arena, out);
+    freeReplyObject(hit);
+    if (rc != NAAP_OK) {
+        log_throttled("value under %s is not a cached answer", t->key);
+        return NAAP_ENOTFOUND;
+    }
+    return NAAP_OK;
+}
+
+void naap_cache_fill(naap_cache_ticket *t, const naap_cache_blob *blob)
+{
+    size_t len;
+    char *data = t->token[0] ? naap_cache_blob_encode(blob, &len) : NULL;
+
+    if (data)
+        fill_raw(t, data, len);
+    naap_cache_release(t);
+    free(data);
+}
+
+/* ---- invalidation ------------------------------------------------------------------ */
+
+static int invalidate(const char *ns)
+{
+    if (!naap_redis_configured())
+        return NAAP_OK; /* nothing was cached */
+    int rc = bump(ns);
+    if (rc != NAAP_OK) {
+        atomic_fetch_add(&invalidations_lost, 1);
+        log_throttled("invalidation of %s did not reach Redis; this worker serves no cached "
+                      "data until it has invalidated everything",
+                      ns ? ns : "everything");
+    }
+    return rc;
+}
+
+int naap_cache_invalidate(const char *ns)
+{
+    if (!ns || !naap_cache_ns_valid(ns))
+        return NAAP_EINVAL;
+    return invalidate(ns);
+}
+
+int naap_cache_invalidate_all(void)
+{
+    return invalidate(NULL);
+}

@@ -1,0 +1,416 @@
+/* The cache-aside module against the real Redis of the `stores` fixture
+ * ($NAAPD_TEST_STATE/env.json), in a Redis logical database of its own. */
+
+#include "../unit/check.h"
+#include "naap/arena.h"
+#include "naap/cache.h"
+#include "naap/clock.h"
+#include "naap/errors.h"
+#include "naap/redis.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define STAMPEDE_THREADS 50
+
+static naap_config cfg;
+static char redis_url[256];
+
+static redisReply *cmd(const char *a, const char *b, const char *c)
+{
+    const char *argv[] = {a, b, c};
+    return naap_redis_command(c ? 3 : b ? 2 : 1, argv, NULL);
+}
+
+static long long cmd_int(const char *a, const char *b, const char *c)
+{
+    redisReply *r = cmd(a, b, c);
+    long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    freeReplyObject(r);
+    return v;
+}
+
+/* "" when the key is missing, "(error)" when Redis failed */
+static const char *cmd_str(const char *a, const char *b, const char *c, char *out, size_t cap)
+{
+    redisReply *r = cmd(a, b, c);
+    snprintf(out, cap, "%s",
+             !r                                                               ? "(error)"
+             : r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ? r->str
+                                                                              : "");
+    freeReplyObject(r);
+    return out;
+}
+
+static void use_redis(const char *url)
+{
+    naap_redis_close_all(); /* contexts (and their backoff) belong to the old target */
+    snprintf(redis_url, sizeof(redis_url), "%s", url);
+    cfg.redis_url = redis_url;
+    naap_redis_init(&cfg);
+}
+
+/* A database no other test uses, as naaptest.DataStores.redis_db() picks them. */
+static int setup(void)
+{
+    char path[1024], url[300];
+    const char *state = getenv("NAAPD_TEST_STATE");
+    json_error_t err;
+
+    if (!state) {
+        fprintf(stderr, "NAAPD_TEST_STATE is not set (run through ctest)\n");
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/env.json", state);
+    json_t *env = json_load_file(path, 0, &err);
+    const char *base = json_string_value(json_object_get(env, "redis_url"));
+    if (!base) {
+        fprintf(stderr, "%s: no redis_url (%s)\n", path, err.text);
+        json_decref(env);
+        return -1;
+    }
+    cfg.redis_timeout_ms = 1000;
+    use_redis(base);
+    long long n = cmd_int("INCR", "naaptest:next_db", NULL);
+    redisReply *r = cmd("CONFIG", "GET", "databases");
+    long long count = r && r->elements == 2 ? atoll(r->element[1]->str) : 0;
+    freeReplyObject(r);
+    if (n < 1 || count < 2) {
+        fprintf(stderr, "cannot pick a Redis database at %s\n", base);
+        json_decref(env);
+        return -1;
+    }
+    snprintf(url, sizeof(url), "%s/%lld", base, 1 + (n - 1) % (count - 1));
+    json_decref(env);
+    use_redis(url);
+    freeReplyObject(cmd("FLUSHDB", NULL, NULL));
+    return 0;
+}
+
+/* ---- compute callbacks --------------------------------------------------------------- */
+
+struct counter {
+    atomic_int calls;
+    int sleep_ms;
+};
+
+static int compute_count(void *arg, json_t **out)
+{
+    struct counter *c = arg;
+    int n = atomic_fetch_add(&c->calls, 1) + 1;
+    if (c->sleep_ms) {
+        struct timespec ts = {0, c->sleep_ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    *out = json_pack("{s:i}", "n", n);
+    return NAAP_OK;
+}
+
+static int compute_fails(void *arg, json_t **out)
+{
+    (void)arg;
+    *out = NULL;
+    return NAAP_EUNAVAILABLE;
+}
+
+static int get_n(const naap_cache_key *k, struct counter *c, enum naap_cache_outcome *how)
+{
+    json_t *v = NULL;
+    int rc = naap_cache_get_or_set(k, compute_count, c, &v, how);
+    int n = rc == NAAP_OK ? (int)json_integer_value(json_object_get(v, "n")) : -1;
+    json_decref(v);
+    return n;
+}
+
+/* ---- tests --------------------------------------------------------------------------- */
+
+static void test_miss_then_hit(void)
+{
+    struct counter c = {0};
+    enum naap_cache_outcome how;
+    naap_cache_key k = {"test", "miss-hit", {"team:1"}, NAAP_CACHE_TTL_SHORT};
+
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT);
+    CHECK(atomic_load(&c.calls) == 1);
+
+    /* a failing compute is passed through and stores nothing, and its lock is freed */
+    json_t *v = (json_t *)1;
+    naap_cache_key f = {"test", "fails", {"team:1"}, 30};
+    CHECK(naap_cache_get_or_set(&f, compute_fails, NULL, &v, NULL) == NAAP_EUNAVAILABLE);
+    CHECK(v == NULL);
+    CHECK(get_n(&f, &c, &how) == 2 && how == NAAP_CACHE_MISS);
+}
+
+static void test_invalidation(void)
+{
+    struct counter c = {0};
+    enum naap_cache_outcome how;
+    naap_cache_key t1 = {"test", "inv", {"team:1"}, 60};
+    naap_cache_key t2 = {"test", "inv", {"team:2"}, 60};
+    naap_cache_key both = {"test", "inv", {"team:1", "user:9"}, 60};
+
+    get_n(&t1, &c, NULL);
+    get_n(&t2, &c, NULL);
+    get_n(&both, &c, NULL);
+    CHECK(atomic_load(&c.calls) == 3);
+    CHECK(naap_cache_invalidate("team:1") == NAAP_OK);
+    CHECK(get_n(&t1, &c, &how) == 4 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&t2, &c, &how) == 2 && how == NAAP_CACHE_HIT);
+    CHECK(get_n(&both, &c, &how) == 5 && how == NAAP_CACHE_MISS);
+    /* any one namespace of a key invalidates it */
+    CHECK(naap_cache_invalidate("user:9") == NAAP_OK);
+    CHECK(get_n(&both, &c, &how) == 6 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&t1, &c, &how) == 4 && how == NAAP_CACHE_HIT);
+    /* and the global generation all of them */
+    CHECK(naap_cache_invalidate_all() == NAAP_OK);
+    CHECK(get_n(&t1, &c, &how) == 7 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&t2, &c, &how) == 8 && how == NAAP_CACHE_MISS);
+
+    CHECK(naap_cache_invalidate("bad|ns") == NAAP_EINVAL);
+    CHECK(naap_cache_invalidate("*") == NAAP_EINVAL);
+}
+
+/* A generation that vanished (expiry, eviction, FLUSHDB) restarts at a random value, so
+ * entries written under its old values can never come back. */
+static void test_lost_generation(void)
+{
+    struct counter c = {0};
+    enum naap_cache_outcome how;
+    char buf[64];
+    naap_cache_key k = {"test", "lost-gen", {"team:5"}, 60};
+
+    get_n(&k, &c, NULL);
+    CHECK(cmd_int("DEL", "naap:gen:team:5", NULL) == 1);
+    CHECK(get_n(&k, &c, &how) == 2 && how == NAAP_CACHE_MISS);
+    CHECK(strtoull(cmd_str("GET", "naap:gen:team:5", NULL, buf, sizeof(buf)), NULL, 10) >
+          4294967295ULL);
+
+    /* so does an invalidation of a missing generation: never INCR's 1 */
+    CHECK(naap_cache_invalidate("team:77") == NAAP_OK);
+    CHECK(strtoull(cmd_str("GET", "naap:gen:team:77", NULL, buf, sizeof(buf)), NULL, 10) >
+          4294967296ULL);
+    CHECK(cmd_int("PTTL", "naap:gen:team:77", NULL) > 0);
+}
+
+static void test_blob_and_ttl(void)
+{
+    naap_arena *arena = naap_arena_new();
+    naap_cache_ticket t;
+    naap_cache_blob out,
+        in = {200, "application/json; charset=utf-8", "{\"x\":1}", 7, "\x1f\x8b\x08\0binary\0", 11};
+    naap_cache_key k = {"resp", "/api/v1/teams?x=1", {"user:1", "team:3"}, 100};
+
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND);
+    CHECK(t.token[0] != '\0');
+    CHECK(strstr(t.key, "naap:c:resp:2|") == t.key);
+    naap_cache_fill(&t, &in);
+    CHECK(t.token[0] == '\0');
+    /* the TTL is jittered downwards by at most 10% */
+    long long pttl = cmd_int("PTTL", t.key, NULL);
+    CHECK(pttl > 89000 && pttl <= 100000);
+    char lock[NAAP_CACHE_KEY_MAX + 16];
+    snprintf(lock, sizeof(lock), "naap:lock:%s", t.key);
+    CHECK(cmd_int("EXISTS", lock, NULL) == 0);
+
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_OK);
+    CHECK(out.status == 200);
+    CHECK_STR(out.content_type, "application/json; charset=utf-8");
+    CHECK(out.body_len == 7 && memcmp(out.body, "{\"x\":1}", 7) == 0);
+    CHECK(out.gzip_len == 11 && memcmp(out.gzip, in.gzip, 11) == 0);
+    naap_cache_release(&t); /* harmless after a hit */
+
+    /* a value that is not a blob is a miss, never garbage served */
+    naap_cache_key j = {"resp", "json-not-blob", {NULL}, 100};
+    struct counter c = {0};
+    get_n(&j, &c, NULL);
+    CHECK(naap_cache_lookup(&j, arena, &out, &t) == NAAP_ENOTFOUND);
+    naap_cache_release(&t);
+    naap_arena_free(arena);
+}
+
+/* The lock is released only by its owner, and EVALSHA survives Redis forgetting the
+ * script (a restart or failover). */
+static void test_lock_ownership(void)
+{
+    naap_arena *arena = naap_arena_new();
+    naap_cache_ticket t;
+    naap_cache_blob out, in = {200, "text/plain", "v", 1, NULL, 0};
+    naap_cache_key k = {"test", "lock-owner", {NULL}, 60};
+    char lock[NAAP_CACHE_KEY_MAX + 16], buf[64];
+
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    snprintf(lock, sizeof(lock), "naap:lock:%s", t.key);
+    CHECK(cmd_int("PTTL", lock, NULL) > 0);
+    /* our lock expired and someone else took it: releasing must leave theirs alone */
+    freeReplyObject(cmd("SET", lock, "someone-else"));
+    naap_cache_release(&t);
+    CHECK_STR(cmd_str("GET", lock, NULL, buf, sizeof(buf)), "someone-else");
+    CHECK(cmd_int("DEL", lock, NULL) == 1);
+
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    freeReplyObject(cmd("SCRIPT", "FLUSH", NULL));
+    naap_cache_fill(&t, &in);
+    CHECK(cmd_int("EXISTS", lock, NULL) == 0);
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_OK);
+    naap_arena_free(arena);
+}
+
+struct waiter {
+    const naap_cache_key *key;
+    int rc;
+    bool owner;
+    int64_t waited_ms;
+};
+
+static void *wait_lookup(void *arg)
+{
+    struct waiter *w = arg;
+    naap_arena *arena = naap_arena_new();
+    naap_cache_ticket t;
+    naap_cache_blob out;
+    int64_t t0 = naap_clock_mono_ms();
+
+    w->rc = naap_cache_lookup(w->key, arena, &out, &t);
+    w->waited_ms = naap_clock_mono_ms() - t0;
+    w->owner = t.token[0] != '\0';
+    naap_cache_release(&t);
+    naap_arena_free(arena);
+    return NULL;
+}
+
+/* Waiters stop waiting as soon as the owner gives up, and at the latest after
+ * NAAP_CACHE_WAIT_MS; either way they compute without caching. */
+static void test_waiters(void)
+{
+    naap_arena *arena = naap_arena_new();
+    naap_cache_ticket t;
+    naap_cache_blob out;
+    naap_cache_key k = {"test", "waiters", {NULL}, 60};
+    struct waiter w = {&k, 0, false, 0};
+    pthread_t th;
+
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    pthread_create(&th, NULL, wait_lookup, &w);
+    struct timespec ts = {0, 300 * 1000000L};
+    nanosleep(&ts, NULL);
+    naap_cache_release(&t);
+    pthread_join(th, NULL);
+    CHECK(w.rc == NAAP_ENOTFOUND && !w.owner);
+    CHECK(w.waited_ms < 1000); /* noticed the release, did not sit out NAAP_CACHE_WAIT_MS */
+
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    pthread_create(&th, NULL, wait_lookup, &w);
+    pthread_join(th, NULL);
+    CHECK(w.rc == NAAP_ENOTFOUND && !w.owner);
+    CHECK(w.waited_ms >= NAAP_CACHE_WAIT_MS && w.waited_ms < NAAP_CACHE_WAIT_MS + 1000);
+    naap_cache_release(&t);
+    naap_arena_free(arena);
+}
+
+struct racer {
+    pthread_barrier_t *start;
+    struct counter *counter;
+    const naap_cache_key *key;
+    int n;
+    enum naap_cache_outcome how;
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    pthread_barrier_wait(r->start);
+    r->n = get_n(r->key, r->counter, &r->how);
+    return NULL;
+}
+
+static void test_stampede(void)
+{
+    pthread_t th[STAMPEDE_THREADS];
+    struct racer racers[STAMPEDE_THREADS];
+    pthread_barrier_t start;
+    struct counter c = {0, 300};
+    naap_cache_key k = {"test", "stampede", {"marketplace"}, 60};
+    int hits = 0, misses = 0, same = 0;
+
+    pthread_barrier_init(&start, NULL, STAMPEDE_THREADS);
+    for (int i = 0; i < STAMPEDE_THREADS; i++) {
+        racers[i] = (struct racer){&start, &c, &k, 0, NAAP_CACHE_BYPASS};
+        pthread_create(&th[i], NULL, race, &racers[i]);
+    }
+    for (int i = 0; i < STAMPEDE_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        hits += racers[i].how == NAAP_CACHE_HIT;
+        misses += racers[i].how == NAAP_CACHE_MISS;
+        same += racers[i].n == 1;
+    }
+    pthread_barrier_destroy(&start);
+    CHECK(atomic_load(&c.calls) == 1);
+    CHECK(misses == 1 && hits == STAMPEDE_THREADS - 1);
+    CHECK(same == STAMPEDE_THREADS);
+    if (atomic_load(&c.calls) != 1)
+        fprintf(stderr, "stampede: %d computes, %d hits, %d misses\n", atomic_load(&c.calls), hits,
+                misses);
+}
+
+/* Redis unreachable: every call computes and answers, nothing is stored, and an
+ * invalidation that could not be made drops the whole cache once Redis is back. */
+static void test_fail_open(void)
+{
+    struct counter c = {0};
+    enum naap_cache_outcome how;
+    naap_arena *arena = naap_arena_new();
+    naap_cache_ticket t;
+    naap_cache_blob out;
+    char real[256];
+    naap_cache_key k = {"test", "fail-open", {"team:9"}, 60};
+    naap_cache_key other = {"test", "fail-open", {"team:10"}, 60};
+
+    snprintf(real, sizeof(real), "%s", redis_url);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&other, &c, &how) == 2 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT);
+
+    use_redis("redis://127.0.0.1:1"); /* nothing listens on port 1 */
+    int64_t t0 = naap_clock_mono_ms();
+    CHECK(get_n(&k, &c, &how) == 3 && how == NAAP_CACHE_BYPASS);
+    CHECK(get_n(&k, &c, &how) == 4 && how == NAAP_CACHE_BYPASS);
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && !t.token[0]);
+    naap_cache_fill(&t, &out);
+    CHECK(naap_cache_invalidate("team:9") == NAAP_EUNAVAILABLE);
+    CHECK(naap_clock_mono_ms() - t0 < 2000);
+
+    /* back: the lost invalidation of team:9 costs every entry (other namespaces too) */
+    use_redis(real);
+    CHECK(get_n(&other, &c, &how) == 5 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 6 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 6 && how == NAAP_CACHE_HIT);
+
+    /* Redis disabled altogether: a plain compute, and nothing to invalidate */
+    use_redis("");
+    CHECK(get_n(&k, &c, &how) == 7 && how == NAAP_CACHE_BYPASS);
+    CHECK(naap_cache_invalidate("team:9") == NAAP_OK);
+    use_redis(real);
+    naap_arena_free(arena);
+}
+
+int main(void)
+{
+    if (setup() != 0)
+        return 1;
+    test_miss_then_hit();
+    test_invalidation();
+    test_lost_generation();
+    test_blob_and_ttl();
+    test_lock_ownership();
+    test_waiters();
+    test_stampede();
+    test_fail_open();
+    freeReplyObject(cmd("FLUSHDB", NULL, NULL));
+    naap_redis_close_all();
+    return check_report("store.cache");
+}

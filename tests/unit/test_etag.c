@@ -1,0 +1,64 @@
+#include "check.h"
+#include "naap/etag.h"
+#include "naap/sha1.h"
+
+#include <stdlib.h>
+
+/* Expected values come from Express's `etag` package (weak: true) for the same bytes. */
+static void test_make(void)
+{
+    char tag[NAAP_ETAG_MAX];
+    naap_etag_make("hello world", 11, tag);
+    CHECK_STR(tag, "W/\"b-Kq5sNclPz7QV2+lfQIuc6R7oRu0\"");
+    naap_etag_make("", 0, tag);
+    CHECK_STR(tag, "W/\"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk\"");
+    naap_etag_make("{\"error\":\"Cannot GET /x\"}", 25, tag);
+    CHECK_STR(tag, "W/\"19-LY5hrxnq5VUmeNCUNu51GchCzx4\"");
+
+    /* several SHA-1 blocks and a length needing more hex digits */
+    char *big = malloc(70000);
+    memset(big, 'a', 70000);
+    naap_etag_make(big, 70000, tag);
+    CHECK_STR(tag, "W/\"11170-SdwOkwTKh/IVHeMvbFKRvwnF5lI\"");
+    free(big);
+}
+
+static void test_matches(void)
+{
+    const char *tag = "W/\"b-Kq5sNclPz7QV2+lfQIuc6R7oRu0\"";
+    const char *strong = "\"b-Kq5sNclPz7QV2+lfQIuc6R7oRu0\"";
+
+    CHECK(naap_etag_matches(tag, tag));
+    /* weak comparison: W/ is ignored on either side */
+    CHECK(naap_etag_matches(strong, tag));
+    CHECK(naap_etag_matches(tag, strong));
+    CHECK(naap_etag_matches("\"other\", W/\"b-Kq5sNclPz7QV2+lfQIuc6R7oRu0\"", tag));
+    CHECK(naap_etag_matches("\"a\",\"b\" ,\t\"b-Kq5sNclPz7QV2+lfQIuc6R7oRu0\"  ", tag));
+    CHECK(naap_etag_matches("*", tag));
+    CHECK(naap_etag_matches("  * ", tag));
+
+    CHECK(!naap_etag_matches("\"other\"", tag));
+    CHECK(!naap_etag_matches("", tag));
+    CHECK(!naap_etag_matches(",,", tag));
+    CHECK(!naap_etag_matches("W/", tag));
+    /* a prefix or a longer tag is another tag */
+    CHECK(!naap_etag_matches("W/\"b-Kq5sNclPz7QV2+lfQIuc6R7oRu\"", tag));
+    CHECK(!naap_etag_matches("W/\"b-Kq5sNclPz7QV2+lfQIuc6R7oRu0x\"", tag));
+    /* "*" only counts alone, as in Express's `fresh` */
+    CHECK(!naap_etag_matches("\"x\", *", tag));
+}
+
+static void test_sha1(void)
+{
+    unsigned char d[NAAP_SHA1_LEN];
+    naap_sha1("abc", 3, d);
+    CHECK(d[0] == 0xa9 && d[1] == 0x99 && d[19] == 0x9d);
+}
+
+int main(void)
+{
+    test_make();
+    test_matches();
+    test_sha1();
+    return check_report("etag");
+}

@@ -1,0 +1,18 @@
+#ifndef NAAP_RATELIMIT_H
+#define NAAP_RATELIMIT_H
+
+#include "naap/config.h"
+#include "naap/http.h"
+
+/* Rate-limit middleware: the matched route's tier decides the rule; the key is the
+ * authenticated user, else the client address (X-Forwarded-For only from TRUST_PROXY). */
+
+/** Sets the configuration (tiers, workers) for this process. */
+void naap_ratelimit_init(const naap_config *cfg);
+/**
+ * Counts the request against its route's tier and sets the X-RateLimit-* headers.
+ * Returns 0 to go on, or NAAP_ETOOLARGE after answering 429 itself.
+ */
+int naap_ratelimit_admit(naap_request *req);
+
+#endif

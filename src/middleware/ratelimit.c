@@ -1,0 +1,64 @@
+#include "naap/ratelimit.h"
+#include "naap/auth.h"
+#include "naap/clock.h"
+#include "naap/errors.h"
+#include "naap/limiter.h"
+
+#include <stdio.h>
+
+_Static_assert(NAAP_TIER_STANDARD == 1 && NAAP_TIER_RELAXED == 2 && NAAP_TIER_STRICT == 3,
+               "config.c indexes rl_points by naap_tier");
+
+static const naap_config *config;
+static const char *const tier_names[] = {"none", "standard", "relaxed", "strict"};
+
+void naap_ratelimit_init(const naap_config *cfg)
+{
+    config = cfg;
+}
+
+static void set_header_int(naap_request *req, const char *name, long long value)
+{
+    char buf[24];
+    snprintf(buf, sizeof(buf), "%lld", value);
+    naap_response_header(req, name, buf);
+}
+
+int naap_ratelimit_admit(naap_request *req)
+{
+    naap_tier tier = req->match.route ? req->match.route->tier : NAAP_TIER_NONE;
+    naap_limit_result res;
+    char key[160];
+
+    if (!config || !config->rate_limit_enabled || tier == NAAP_TIER_NONE)
+        return NAAP_OK;
+    naap_limit_rule rule = {config->rl_points[tier], config->rl_duration_ms[tier],
+                            config->rl_block_ms[tier]};
+    /* The strict tier is one bucket for the four auth paths keyed by address, as upstream
+     * (api.md 1.6); the others count a signed-in caller as one client wherever it comes
+     * from, and anyone else by address. */
+    const char *user = tier == NAAP_TIER_STRICT ? NULL : naap_auth_user_id(req);
+    if (user)
+        snprintf(key, sizeof(key), "rl:%s:user:%s", tier_names[tier], user);
+    else
+        snprintf(key, sizeof(key), "rl:%s:ip:%s", tier_names[tier], req->client_ip);
+    naap_limiter_hit(key, &rule, config->workers, &res);
+
+    /* api.md 1.6: Reset is a Unix time in seconds, Retry-After whole seconds rounded up */
+    int64_t reset_s = (naap_clock_epoch_ms() + res.reset_ms + 999) / 1000;
+    int remaining = res.limit - res.consumed;
+    set_header_int(req, "X-RateLimit-Limit", res.limit);
+    set_header_int(req, "X-RateLimit-Remaining", remaining > 0 ? remaining : 0);
+    set_header_int(req, "X-RateLimit-Reset", reset_s);
+    if (res.allowed)
+        return NAAP_OK;
+
+    long long retry_after = (res.reset_ms + 999) / 1000;
+    if (retry_after < 1)
+        retry_after = 1;
+    set_header_int(req, "Retry-After", retry_after);
+    naap_respond_json(req, 429,
+                      json_pack("{s:s,s:I}", "error", "Too many requests, please try again later",
+                                "retryAfter", (json_int_t)retry_after));
+    return NAAP_ETOOLARGE;
+}

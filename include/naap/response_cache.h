@@ -1,0 +1,41 @@
+#ifndef NAAP_RESPONSE_CACHE_H
+#define NAAP_RESPONSE_CACHE_H
+
+#include <stdbool.h>
+
+#include "naap/cache.h"
+#include "naap/http.h"
+
+/* Response cache middleware: a route row names a policy; a GET answered 2xx is stored in
+ * Redis (with its gzip form, so a hit is never recompressed) under a key built from the
+ * parts the policy lists, inside the namespaces it lists. Writes invalidate namespaces
+ * (naap_cache_invalidate) before they answer, so no reader sees data older than a write
+ * that has been answered. Answers of cached routes carry X-Cache: HIT or MISS. */
+
+enum naap_cache_part {
+    NAAP_CACHE_PART_PATH = 1 << 0,    /* the path as requested */
+    NAAP_CACHE_PART_QUERY = 1 << 1,   /* the query parameters, in order */
+    NAAP_CACHE_PART_TEAM = 1 << 2,    /* the :teamId param */
+    NAAP_CACHE_PART_USER = 1 << 3,    /* the authenticated user (strict Bearer) */
+    NAAP_CACHE_PART_SESSION = 1 << 4, /* the session (Bearer or bare token, api.md 1.4 v3) */
+};
+
+/* A namespace template may name "{user}", "{session}" or a route :param ("{teamId}"),
+ * e.g. "team:{teamId}", "user:{user}", "session:{session}", "marketplace". */
+typedef struct naap_cache_policy {
+    int ttl; /* seconds, or NAAP_CACHE_TTL_SHORT/MEDIUM/LONG */
+    unsigned parts;
+    const char *namespaces[NAAP_CACHE_MAX_NAMESPACES];
+} naap_cache_policy;
+
+/**
+ * Before the handler: answers from the cache when the route has a policy and the entry
+ * exists (returns true; X-Cache: HIT). Otherwise returns false, and may leave a ticket
+ * on the request for naap_response_cache_store. A caller the policy cannot identify
+ * (no valid session for a per-user key) is never served from the cache.
+ */
+bool naap_response_cache_lookup(naap_request *req);
+/** After the handler: stores a 2xx answer under the ticket, or gives the ticket up. */
+void naap_response_cache_store(naap_request *req);
+
+#endif

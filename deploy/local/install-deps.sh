@@ -13,6 +13,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config
   libmicrohttpd-dev libhiredis-dev libpq-dev libjansson-dev zlib1g-dev libjwt-dev
+  libssl-dev libcurl4-openssl-dev
   postgresql-15 postgresql-client-15 redis-server redis-tools
   python3 curl clang-format systemd
 )

@@ -12,4 +12,18 @@ extern const size_t naap_routes_count;
 /* Handlers, one file per resource. */
 void naap_api_health(naap_request *req);
 
+/* /auth (api.md 3): src/api/auth_*.c */
+void naap_api_auth_providers(naap_request *req);
+void naap_api_auth_register(naap_request *req);
+void naap_api_auth_login(naap_request *req);
+void naap_api_auth_me(naap_request *req);
+void naap_api_auth_refresh(naap_request *req);
+void naap_api_auth_logout(naap_request *req);
+void naap_api_auth_forgot_password(naap_request *req);
+void naap_api_auth_reset_password(naap_request *req);
+void naap_api_auth_send_verification(naap_request *req);
+void naap_api_auth_verify_email(naap_request *req);
+void naap_api_auth_oauth(naap_request *req);
+void naap_api_auth_callback(naap_request *req);
+
 #endif

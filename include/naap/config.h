@@ -36,6 +36,28 @@ typedef struct naap_config {
     int redis_timeout_ms;
     char *migrations_dir;
     char *log_level;
+    /* auth (api.md 3, decisions.md 2-4) */
+    bool legacy_sessions;     /* accept opaque Session.token bearers */
+    int password_iterations;  /* PBKDF2 rounds for new hashes */
+    int session_cache_ttl_ms; /* Redis-cached Session row check; <= 5 s */
+    char *frontend_url;       /* OAuth redirect_uri base */
+    int oauth_timeout_ms;
+    char *google_client_id;
+    char *google_client_secret;
+    char *google_auth_url;
+    char *google_token_url;
+    char *google_userinfo_url;
+    char *github_client_id;
+    char *github_client_secret;
+    char *github_auth_url;
+    char *github_token_url;
+    char *github_user_url;
+    char *github_emails_url;
+    /* rate limiting (decisions.md "Added"): points per duration, block after the limit */
+    bool rate_limit_enabled;
+    int rl_points[4]; /* indexed by naap_tier; [0] (none) unused */
+    int rl_duration_ms[4];
+    int rl_block_ms[4];
     char *config_file; /* the file read, or NULL */
 } naap_config;
 

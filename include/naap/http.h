@@ -34,6 +34,11 @@ typedef struct naap_response {
     size_t body_len;
     const char *content_type;
     naap_header *headers;
+    /* Optional gzip of exactly body (e.g. stored next to it by the response cache), in
+     * storage that outlives the response, such as the request arena: the compression
+     * filter sends it instead of compressing body again. */
+    const char *gzip_body;
+    size_t gzip_len;
 } naap_response;
 
 struct naap_request {
@@ -49,7 +54,10 @@ struct naap_request {
     size_t received; /* body bytes seen, including any dropped past the limit */
     json_t *json;    /* parsed JSON body, {} when there was none; owned by the request */
     naap_response res;
-    void *conn; /* the libmicrohttpd connection, for the http layer only */
+    void *conn;                    /* the libmicrohttpd connection, for the http layer only */
+    const struct naap_config *cfg; /* the worker's configuration */
+    struct naap_auth_memo *auth;   /* the caller's session, resolved once (naap/auth.h) */
+    struct naap_cache_ticket *cache_ticket; /* a response-cache miss to fill after the handler */
 };
 
 /** Value of a request header (case-insensitive name), or NULL. */
@@ -63,6 +71,12 @@ const char *naap_request_param(naap_request *req, const char *name);
 void naap_respond_json(naap_request *req, int status, json_t *body);
 /** Answers with the family's error envelope (api.md 1.3) carrying message. */
 void naap_respond_error(naap_request *req, int status, const char *message);
+/**
+ * Answers a store failure (errors.h code) in the family's envelope: 503 when PostgreSQL
+ * or Redis could not be reached or answered too late, 500 otherwise. Never the store's
+ * own message (decisions.md 1).
+ */
+void naap_respond_store_error(naap_request *req, int err);
 /** Answers with no body. */
 void naap_respond_empty(naap_request *req, int status);
 /** Adds a response header; name and value are copied into the request arena. */

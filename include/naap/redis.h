@@ -35,6 +35,20 @@ bool naap_redis_configured(void);
  * from Redis (REDIS_REPLY_ERROR) is returned as a reply.
  */
 redisReply *naap_redis_command(int argc, const char **argv, const size_t *lens);
+/** One command of a pipeline (argv form; lens NULL when every argv is NUL-terminated). */
+typedef struct naap_redis_cmd {
+    int argc;
+    const char **argv;
+    const size_t *lens;
+} naap_redis_cmd;
+
+/**
+ * Sends n commands in one round trip and reads their n replies into replies (free each
+ * with freeReplyObject; error replies are replies). Returns 0, or NAAP_EUNAVAILABLE with
+ * every replies[i] NULL when Redis is disabled, down or timed out, under the same
+ * reconnect and backoff rules as naap_redis_command.
+ */
+int naap_redis_pipeline(size_t n, const naap_redis_cmd *cmds, redisReply **replies);
 /** True if a PING succeeds now. */
 bool naap_redis_ping(void);
 /** Closes every context this process opened (after the HTTP threads are gone). */

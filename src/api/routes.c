@@ -1,10 +1,38 @@
 #include "naap/api.h"
+#include "naap/response_cache.h"
+
+/* decisions.md "Added": auth answers are never stored; the server adds Pragma: no-cache. */
+#define AUTH_CC "no-store, no-cache, must-revalidate"
+
+/* Response-cache policies (decisions.md "Added"): per session, so one session's csrfToken
+ * and expiry never reach another; invalidated when the session or the user changes. */
+static const naap_cache_policy me_policy = {
+    NAAP_CACHE_TTL_MEDIUM, NAAP_CACHE_PART_SESSION, {"session:{session}", "user:{user}"}};
 
 /* Order matters: as in Express, the first row that matches wins (api.md 1.1). */
 const naap_route naap_routes[] = {
     /* method, path, handler, rate-limit tier, response cache, Cache-Control */
     {"GET", "/healthz", naap_api_health, NAAP_TIER_NONE, NULL,
      "no-store, no-cache, must-revalidate"},
+
+    /* auth (api.md 3); the four strict paths share one bucket (api.md 1.6) */
+    {"GET", "/api/v1/auth/providers", naap_api_auth_providers, NAAP_TIER_STANDARD, NULL, AUTH_CC},
+    {"POST", "/api/v1/auth/register", naap_api_auth_register, NAAP_TIER_STRICT, NULL, AUTH_CC},
+    {"POST", "/api/v1/auth/login", naap_api_auth_login, NAAP_TIER_STRICT, NULL, AUTH_CC},
+    {"GET", "/api/v1/auth/me", naap_api_auth_me, NAAP_TIER_STANDARD, &me_policy, AUTH_CC},
+    {"POST", "/api/v1/auth/refresh", naap_api_auth_refresh, NAAP_TIER_STANDARD, NULL, AUTH_CC},
+    {"POST", "/api/v1/auth/logout", naap_api_auth_logout, NAAP_TIER_STANDARD, NULL, AUTH_CC},
+    {"POST", "/api/v1/auth/forgot-password", naap_api_auth_forgot_password, NAAP_TIER_STRICT, NULL,
+     AUTH_CC},
+    {"POST", "/api/v1/auth/reset-password", naap_api_auth_reset_password, NAAP_TIER_STRICT, NULL,
+     AUTH_CC},
+    {"POST", "/api/v1/auth/send-verification", naap_api_auth_send_verification, NAAP_TIER_STANDARD,
+     NULL, AUTH_CC},
+    {"POST", "/api/v1/auth/verify-email", naap_api_auth_verify_email, NAAP_TIER_STANDARD, NULL,
+     AUTH_CC},
+    {"GET", "/api/v1/auth/oauth/:provider", naap_api_auth_oauth, NAAP_TIER_STANDARD, NULL, AUTH_CC},
+    {"POST", "/api/v1/auth/callback/:provider", naap_api_auth_callback, NAAP_TIER_STANDARD, NULL,
+     AUTH_CC},
 };
 
 const size_t naap_routes_count = sizeof(naap_routes) / sizeof(naap_routes[0]);

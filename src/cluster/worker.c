@@ -1,8 +1,10 @@
 #include "naap/api.h"
+#include "naap/cache.h"
 #include "naap/cluster.h"
 #include "naap/db.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/ratelimit.h"
 #include "naap/redis.h"
 #include "naap/server.h"
 #include "naap/shared.h"
@@ -32,6 +34,8 @@ int naap_worker_run(const naap_config *cfg, int listen_fd, int position, int slo
 
     naap_db_init(cfg);
     naap_redis_init(cfg);
+    naap_ratelimit_init(cfg);
+    naap_cache_init(cfg);
     /* the signal mask inherited from the master keeps TERM/INT/HUP blocked in every
      * thread libmicrohttpd starts, so only sigtimedwait below sees them */
     if (naap_server_start(listen_fd, cfg, naap_routes, naap_routes_count, &srv) != NAAP_OK)

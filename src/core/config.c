@@ -2,6 +2,7 @@
 #include "naap/alloc.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/password.h"
 #include "naap/trust_proxy.h"
 
 #include <ctype.h>
@@ -57,6 +58,43 @@ static const struct opt opts[] = {
     {"REDIS_TIMEOUT", OPT_DURATION_MS, OFF(redis_timeout_ms), "250", 1, 60000, false},
     {"MIGRATIONS_DIR", OPT_STRING, OFF(migrations_dir), "", 0, 0, false},
     {"LOG_LEVEL", OPT_STRING, OFF(log_level), "info", 0, 0, false},
+    {"RATE_LIMIT_ENABLED", OPT_BOOL, OFF(rate_limit_enabled), "true", 0, 0, false},
+    /* tiers, indexed as naap_tier: 1 standard, 2 relaxed, 3 strict */
+    {"RATE_LIMIT_STANDARD_POINTS", OPT_INT, OFF(rl_points[1]), "100", 1, INT32_MAX, false},
+    {"RATE_LIMIT_STANDARD_DURATION", OPT_DURATION_MS, OFF(rl_duration_ms[1]), "60s", 1000, DAY_MS,
+     false},
+    {"RATE_LIMIT_STANDARD_BLOCK", OPT_DURATION_MS, OFF(rl_block_ms[1]), "60s", 0, DAY_MS, false},
+    {"RATE_LIMIT_RELAXED_POINTS", OPT_INT, OFF(rl_points[2]), "500", 1, INT32_MAX, false},
+    {"RATE_LIMIT_RELAXED_DURATION", OPT_DURATION_MS, OFF(rl_duration_ms[2]), "60s", 1000, DAY_MS,
+     false},
+    {"RATE_LIMIT_RELAXED_BLOCK", OPT_DURATION_MS, OFF(rl_block_ms[2]), "0", 0, DAY_MS, false},
+    {"RATE_LIMIT_STRICT_POINTS", OPT_INT, OFF(rl_points[3]), "10", 1, INT32_MAX, false},
+    {"RATE_LIMIT_STRICT_DURATION", OPT_DURATION_MS, OFF(rl_duration_ms[3]), "60s", 1000, DAY_MS,
+     false},
+    {"RATE_LIMIT_STRICT_BLOCK", OPT_DURATION_MS, OFF(rl_block_ms[3]), "300s", 0, DAY_MS, false},
+    {"LEGACY_SESSIONS", OPT_BOOL, OFF(legacy_sessions), "true", 0, 0, false},
+    {"PASSWORD_ITERATIONS", OPT_INT, OFF(password_iterations), "210000", 1000, 10000000, false},
+    {"SESSION_CACHE_TTL", OPT_DURATION_MS, OFF(session_cache_ttl_ms), "5000", 0, 5000, false},
+    {"FRONTEND_URL", OPT_STRING, OFF(frontend_url), "http://localhost:3000", 0, 0, false},
+    {"OAUTH_TIMEOUT", OPT_DURATION_MS, OFF(oauth_timeout_ms), "10000", 100, 120000, false},
+    {"GOOGLE_CLIENT_ID", OPT_STRING, OFF(google_client_id), "", 0, 0, false},
+    {"GOOGLE_CLIENT_SECRET", OPT_STRING, OFF(google_client_secret), "", 0, 0, true},
+    {"GOOGLE_AUTH_URL", OPT_STRING, OFF(google_auth_url),
+     "https://accounts.google.com/o/oauth2/v2/auth", 0, 0, false},
+    {"GOOGLE_TOKEN_URL", OPT_STRING, OFF(google_token_url), "https://oauth2.googleapis.com/token",
+     0, 0, false},
+    {"GOOGLE_USERINFO_URL", OPT_STRING, OFF(google_userinfo_url),
+     "https://www.googleapis.com/oauth2/v2/userinfo", 0, 0, false},
+    {"GITHUB_CLIENT_ID", OPT_STRING, OFF(github_client_id), "", 0, 0, false},
+    {"GITHUB_CLIENT_SECRET", OPT_STRING, OFF(github_client_secret), "", 0, 0, true},
+    {"GITHUB_AUTH_URL", OPT_STRING, OFF(github_auth_url),
+     "https://github.com/login/oauth/authorize", 0, 0, false},
+    {"GITHUB_TOKEN_URL", OPT_STRING, OFF(github_token_url),
+     "https://github.com/login/oauth/access_token", 0, 0, false},
+    {"GITHUB_USER_URL", OPT_STRING, OFF(github_user_url), "https://api.github.com/user", 0, 0,
+     false},
+    {"GITHUB_EMAILS_URL", OPT_STRING, OFF(github_emails_url), "https://api.github.com/user/emails",
+     0, 0, false},
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -315,6 +353,12 @@ int naap_config_validate(const naap_config *cfg, char *err, size_t errlen)
     if (cfg->production && secret_len < 32) {
         set_err(err, errlen, "JWT_SECRET: production needs a secret of at least 32 bytes (%s)",
                 secret_len ? "too short" : "not set");
+        return NAAP_EINVAL;
+    }
+    /* decisions.md 3: >= 210 000 rounds; fewer only to keep test suites fast */
+    if (cfg->production && cfg->password_iterations < NAAP_PASSWORD_MIN_PRODUCTION_ITERATIONS) {
+        set_err(err, errlen, "PASSWORD_ITERATIONS: production needs at least %d, got %d",
+                NAAP_PASSWORD_MIN_PRODUCTION_ITERATIONS, cfg->password_iterations);
         return NAAP_EINVAL;
     }
     return NAAP_OK;

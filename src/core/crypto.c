@@ -1,6 +1,8 @@
 #include "naap/crypto.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/random.h>
@@ -46,4 +48,42 @@ void naap_uuid_v4(char out[37])
         out[o++] = hex[i];
     }
     out[o] = '\0';
+}
+
+int naap_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t naap_hex_decode_prefix(const char *hex, unsigned char *out, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && hex[0] && hex[1]) {
+        int hi = naap_hex_digit(hex[0]), lo = naap_hex_digit(hex[1]);
+        if (hi < 0 || lo < 0)
+            break;
+        out[n++] = (unsigned char)(hi << 4 | lo);
+        hex += 2;
+    }
+    return n;
+}
+
+bool naap_ct_equal(const void *a, const void *b, size_t len)
+{
+    return CRYPTO_memcmp(a, b, len) == 0;
+}
+
+void naap_sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != sizeof(md))
+        abort(); /* only out of memory gets here; a wrong digest would mix up keys */
+    naap_hex_encode(md, sizeof(md), out);
 }

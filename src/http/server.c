@@ -1,11 +1,16 @@
 #include "naap/server.h"
 #include "naap/alloc.h"
 #include "naap/clock.h"
+#include "naap/compress.h"
 #include "naap/crypto.h"
+#include "naap/csrf.h"
 #include "naap/errors.h"
+#include "naap/etag.h"
 #include "naap/http.h"
 #include "naap/json.h"
 #include "naap/log.h"
+#include "naap/ratelimit.h"
+#include "naap/response_cache.h"
 #include "naap/trust_proxy.h"
 
 #include <ctype.h>
@@ -61,6 +66,7 @@ static naap_request *request_new(naap_server *srv, struct MHD_Connection *conn, 
     memset(req, 0, sizeof(*req));
     req->arena = arena;
     req->conn = conn;
+    req->cfg = srv->cfg;
     req->start_ms = naap_clock_mono_ms();
     req->method = naap_arena_strdup(arena, method);
     req->path = naap_arena_strdup(arena, url);
@@ -174,7 +180,9 @@ static enum MHD_Result queue_response(naap_server *srv, naap_request *req)
 
     if (res->status == 0)
         naap_respond_error(req, 500, "Internal server error");
-    /* FILTERS: ETag / 304 and compression rewrite res here, before the MHD response */
+    /* response filters rewrite res before libmicrohttpd gets it: ETag/304, then gzip */
+    naap_etag_filter(req);
+    naap_compress_filter(req);
     if (res->body) {
         r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
         if (r)
@@ -264,10 +272,14 @@ static void dispatch(naap_server *srv, naap_request *req)
         naap_respond_error(req, 415, "Content-Type must be application/json");
         return;
     }
-    /* MIDDLEWARE: rate limit (route->tier), then response-cache lookup (route->cache),
-     * each answering the request itself when it stops it; see DESIGN.md's order */
+    /* api.md 1.2's order: CSRF, then the rate limiter (route->tier, keyed by the caller
+     * the auth middleware resolves once), then the response cache (route->cache); each
+     * answers the request itself when it stops it */
+    if (naap_csrf_check(req) != NAAP_OK || naap_ratelimit_admit(req) != NAAP_OK ||
+        naap_response_cache_lookup(req))
+        return;
     req->match.route->handler(req);
-    /* MIDDLEWARE: response-cache store of a 2xx answer */
+    naap_response_cache_store(req);
 }
 
 static size_t headers_size(struct MHD_Connection *conn)

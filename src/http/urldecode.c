@@ -1,17 +1,7 @@
 #include "naap/router.h"
+#include "naap/crypto.h"
 
 #include <stdint.h>
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Mirrors decodeURIComponent, which Express applies to params: a bad escape or bytes
  * that are not UTF-8 make the request a 400, never a string jansson would refuse. */
@@ -25,8 +15,8 @@ long naap_url_decode(const char *in, size_t len, char *out, int plus_as_space)
             int hi, lo;
             if (i + 2 >= len)
                 return -1;
-            hi = hexval((unsigned char)in[i + 1]);
-            lo = hexval((unsigned char)in[i + 2]);
+            hi = naap_hex_digit((unsigned char)in[i + 1]);
+            lo = naap_hex_digit((unsigned char)in[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (unsigned char)(hi << 4 | lo);

@@ -275,7 +275,15 @@ int naap_db_begin(void)
 
 int naap_db_commit(void)
 {
-    int rc = naap_db_query("COMMIT", 0, NULL, NULL);
+    naap_db_rows *rows = NULL;
+    int rc = naap_db_query("COMMIT", 0, NULL, &rows);
+    /* PostgreSQL answers COMMIT of a transaction that already failed with "ROLLBACK" and
+     * no error: that is a failed write, not a success */
+    if (rc == NAAP_OK && strcmp(PQcmdStatus(rows->res), "COMMIT") != 0) {
+        naap_log_error("COMMIT rolled back: the transaction had failed");
+        rc = NAAP_ERR;
+    }
+    naap_db_rows_free(rows);
     thread_conn()->in_tx = false;
     return rc;
 }

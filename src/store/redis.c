@@ -242,6 +242,57 @@ redisReply *naap_redis_command(int argc, const char **argv, const size_t *lens)
     return NULL;
 }
 
+/* Appends every command, then reads the replies in order. Returns how many replies
+ * were read: n on success, fewer when the connection failed (the replies read so far
+ * are left in replies for the caller to free). */
+static size_t pipeline_once(redisContext *ctx, size_t n, const naap_redis_cmd *cmds,
+                            redisReply **replies)
+{
+    size_t got = 0;
+    for (size_t i = 0; i < n; i++)
+        if (redisAppendCommandArgv(ctx, cmds[i].argc, cmds[i].argv, cmds[i].lens) != REDIS_OK)
+            return 0;
+    for (; got < n; got++) {
+        void *r = NULL;
+        if (redisGetReply(ctx, &r) != REDIS_OK || !r)
+            break;
+        replies[got] = r;
+    }
+    return got;
+}
+
+int naap_redis_pipeline(size_t n, const naap_redis_cmd *cmds, redisReply **replies)
+{
+    for (size_t i = 0; i < n; i++)
+        replies[i] = NULL;
+    if (!enabled)
+        return NAAP_EUNAVAILABLE;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        redisContext *ctx = context();
+        if (!ctx)
+            return NAAP_EUNAVAILABLE;
+        size_t got = pipeline_once(ctx, n, cmds, replies);
+        if (got == n)
+            return NAAP_OK;
+        for (size_t i = 0; i < got; i++) {
+            freeReplyObject(replies[i]);
+            replies[i] = NULL;
+        }
+        /* as in naap_redis_command: an idle connection Redis closed is replaced once,
+         * but only if nothing was answered on it (a half-read pipeline was executed) */
+        int stale = ctx->err == REDIS_ERR_EOF && attempt == 0 && got == 0;
+        struct redis_conn *c = thread_conn();
+        if (stale) {
+            redisFree(c->ctx);
+            c->ctx = NULL;
+            continue;
+        }
+        fail(c, "pipeline failed", ctx->errstr[0] ? ctx->errstr : "out of memory");
+        return NAAP_EUNAVAILABLE;
+    }
+    return NAAP_EUNAVAILABLE;
+}
+
 bool naap_redis_ping(void)
 {
     const char *argv[] = {"PING"};

@@ -6,7 +6,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import Naapd, shared_stores  # noqa: E402
+from naaptest import Naapd, shared_stores, wait_until  # noqa: E402
 
 
 class Health(unittest.TestCase):
@@ -20,6 +20,9 @@ class Health(unittest.TestCase):
         cls.assert_exit = cls.naapd.stop()
 
     def test_shape(self):
+        # workers counts the ones serving: the first answer can come before the second is up
+        wait_until(lambda: self.naapd.request("GET", "/healthz").json()["workers"] == 2,
+                   timeout=10, what="both workers serving")
         r = self.naapd.request("GET", "/healthz")
         self.assertEqual(r.status, 200, r.body)
         body = r.json()
@@ -45,7 +48,8 @@ class HealthWithoutRedis(unittest.TestCase):
     def test_redis_disabled_reports_memory_backend(self):
         stores = shared_stores()
         with Naapd(stores.create_database(), "", workers=1) as n:
-            body = n.request("GET", "/healthz").json()
+            body = wait_until(lambda: (lambda b: b["workers"] == 1 and b)(
+                n.request("GET", "/healthz").json()), timeout=5, what="the worker serving")
             self.assertEqual(body["cache"], {"backend": "memory", "redisConnected": False,
                                              "memoryEntries": 0})
             self.assertEqual(body["status"], "healthy")

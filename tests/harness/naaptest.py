@@ -486,7 +486,12 @@ def request(method, url, headers=None, body=None, json_body=None, timeout=10):
 # shell (say, NODE_ENV=production) cannot change what a test runs.
 _NAAPD_VARS = ("PORT", "HOST", "DATABASE_URL", "REDIS_URL", "WORKERS", "NAAP_ENV", "NODE_ENV",
                "JWT_SECRET", "MIGRATIONS_DIR", "KILL_TIMEOUT", "LISTEN_TIMEOUT", "TRUST_PROXY",
-               "CACHE_TTL_SHORT", "CACHE_TTL_MEDIUM", "CACHE_TTL_LONG", "MAX_MEMORY_RESTART")
+               "CACHE_TTL_SHORT", "CACHE_TTL_MEDIUM", "CACHE_TTL_LONG", "MAX_MEMORY_RESTART",
+               "LEGACY_SESSIONS", "PASSWORD_ITERATIONS", "SESSION_CACHE_TTL", "FRONTEND_URL",
+               "OAUTH_TIMEOUT", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_AUTH_URL",
+               "GOOGLE_TOKEN_URL", "GOOGLE_USERINFO_URL", "GITHUB_CLIENT_ID",
+               "GITHUB_CLIENT_SECRET", "GITHUB_AUTH_URL", "GITHUB_TOKEN_URL", "GITHUB_USER_URL",
+               "GITHUB_EMAILS_URL")
 
 _SANITIZER_RE = re.compile(r"==\d+==ERROR: \w+Sanitizer|: runtime error: |SUMMARY: \w+Sanitizer")
 

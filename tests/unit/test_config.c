@@ -21,6 +21,10 @@ static const char *const vars[] = {
     "REDIS_URL",
     "LOG_LEVEL",
     "PG_TRANSACTION_POOLING",
+    "PASSWORD_ITERATIONS",
+    "LEGACY_SESSIONS",
+    "SESSION_CACHE_TTL",
+    "GOOGLE_CLIENT_SECRET",
 };
 
 static void clear_env(void)
@@ -159,6 +163,55 @@ static void test_file_and_precedence(void)
     unsetenv("WORKERS");
 }
 
+static void test_auth_settings(void)
+{
+    naap_config cfg;
+    char err[256];
+
+    clear_env();
+    CHECK(naap_config_load(&cfg, NULL, err, sizeof(err)) == NAAP_OK);
+    CHECK(cfg.password_iterations == 210000);
+    CHECK(cfg.legacy_sessions);
+    CHECK(cfg.session_cache_ttl_ms == 5000);
+    CHECK_STR(cfg.frontend_url, "http://localhost:3000");
+    CHECK_STR(cfg.google_token_url, "https://oauth2.googleapis.com/token");
+    naap_config_free(&cfg);
+
+    /* the session cache may never outlive the 5 s revocation bound */
+    setenv("SESSION_CACHE_TTL", "6s", 1);
+    CHECK(naap_config_load(&cfg, NULL, err, sizeof(err)) == NAAP_EINVAL);
+    CHECK(strncmp(err, "SESSION_CACHE_TTL:", 18) == 0);
+    naap_config_free(&cfg);
+    unsetenv("SESSION_CACHE_TTL");
+
+    /* fewer PBKDF2 rounds are for test suites only */
+    setenv("PASSWORD_ITERATIONS", "1000", 1);
+    setenv("LEGACY_SESSIONS", "false", 1);
+    CHECK(naap_config_load(&cfg, NULL, err, sizeof(err)) == NAAP_OK);
+    CHECK(cfg.password_iterations == 1000 && !cfg.legacy_sessions);
+    naap_config_free(&cfg);
+    setenv("NODE_ENV", "production", 1);
+    setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+    CHECK(naap_config_load(&cfg, NULL, err, sizeof(err)) == NAAP_EINVAL);
+    CHECK(strncmp(err, "PASSWORD_ITERATIONS:", 20) == 0);
+    naap_config_free(&cfg);
+
+    /* OAuth client secrets are masked like the others */
+    setenv("PASSWORD_ITERATIONS", "210000", 1);
+    setenv("GOOGLE_CLIENT_SECRET", "oauth-client-secret", 1);
+    CHECK(naap_config_load(&cfg, NULL, err, sizeof(err)) == NAAP_OK);
+    char *out = NULL;
+    size_t outlen = 0;
+    FILE *mem = open_memstream(&out, &outlen);
+    naap_config_print(&cfg, mem);
+    fclose(mem);
+    CHECK(strstr(out, "oauth-client-secret") == NULL);
+    CHECK(strstr(out, "PASSWORD_ITERATIONS=210000") != NULL);
+    free(out);
+    naap_config_free(&cfg);
+    clear_env();
+}
+
 static void test_parsers(void)
 {
     int64_t v;
@@ -181,6 +234,7 @@ int main(void)
     test_env_errors_name_the_variable();
     test_production_secret();
     test_file_and_precedence();
+    test_auth_settings();
     test_parsers();
     return check_report("config");
 }

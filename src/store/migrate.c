@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef NAAPD_SHARE_DIR
 #define NAAPD_SHARE_DIR "/usr/local/share/naapd"
@@ -32,12 +34,34 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* <bindir>/../share/naapd/migrations of the running binary, so an install under any
+ * prefix or DESTDIR finds its own migrations; "" when /proc cannot say. */
+static const char *beside_binary(void)
+{
+    static char dir[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return "";
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return "";
+    *slash = '\0';
+    if (snprintf(dir, sizeof(dir), "%s/../share/naapd/migrations", exe) >= (int)sizeof(dir))
+        return "";
+    return dir;
+}
+
 const char *naap_migrate_dir(const naap_config *cfg)
 {
     if (cfg->migrations_dir[0])
         return cfg->migrations_dir;
     if (is_dir("migrations"))
         return "migrations";
+    const char *installed = beside_binary();
+    if (installed[0] && is_dir(installed))
+        return installed;
     return NAAPD_SHARE_DIR "/migrations";
 }
 
@@ -230,7 +254,11 @@ int naap_migrate_run(const naap_config *cfg)
     const char *vals[] = {cfg->database_url, timeout, NULL};
     pg = PQconnectdbParams(keys, vals, 1);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
-        naap_log_error("cannot connect to DATABASE_URL: %s", pg ? PQerrorMessage(pg) : "no memory");
+        char msg[256] = "out of memory";
+        if (pg)
+            snprintf(msg, sizeof(msg), "%s", PQerrorMessage(pg));
+        msg[strcspn(msg, "\n")] = '\0';
+        naap_log_error("cannot connect to DATABASE_URL: %s", msg);
         goto out;
     }
     /* a session-level advisory lock serializes concurrent `naapd migrate` runs (so this

@@ -52,6 +52,20 @@ class MeCache(unittest.TestCase):
         if z.headers.get("Content-Encoding") == "gzip":
             self.assertEqual(gzip.decompress(z.body), first.body)
 
+    def test_matching_etag_gets_304(self):
+        token = register(self.naapd, "etag@example.com")["token"]
+        first = me(self.naapd, token)
+        etag = first.headers["ETag"]
+        self.assertRegex(etag, r'^W/"[0-9a-f]+-[A-Za-z0-9+/]{27}"$')
+        r = me(self.naapd, token, **{"If-None-Match": etag})
+        self.assertEqual(r.status, 304)
+        self.assertEqual(r.body, b"")
+        self.assertEqual(r.headers["ETag"], etag)
+        self.assertEqual(r.headers["X-Cache"], "HIT")
+        r = me(self.naapd, token, **{"If-None-Match": 'W/"0-nope"'})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, first.body)
+
     def test_one_users_answer_never_reaches_another(self):
         a = register(self.naapd, "alice@example.com")
         b = register(self.naapd, "bob@example.com")

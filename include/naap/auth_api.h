@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "naap/http.h"
+#include "naap/onetime_token.h"
 #include "naap/session.h"
 
 /* Pieces the /auth handlers (src/api/auth_*.c) share. */
@@ -41,5 +42,22 @@ void naap_auth_respond_session(naap_request *req, const naap_session *s, json_t 
  */
 void naap_auth_log_token(naap_request *req, const char *what, const char *user_id,
                          const char *token);
+
+/* The 400 messages of one kind of single-use token (api.md 3.9, 3.11). */
+typedef struct naap_onetime_messages {
+    const char *invalid;
+    const char *expired;
+    const char *used;
+} naap_onetime_messages;
+
+/**
+ * Loads token for redeeming at now_ms. Returns true with *t filled; false after
+ * answering 400 (unknown, expired — the row is then deleted — or spent) or 503.
+ */
+bool naap_auth_onetime_load(naap_request *req, enum naap_onetime_kind kind, const char *token,
+                            const naap_onetime_messages *msgs, int64_t now_ms,
+                            naap_onetime_token *t);
+/** Answers a failed redeeming transaction: spent meanwhile, user gone, or a store error. */
+void naap_auth_onetime_fail(naap_request *req, const naap_onetime_messages *msgs, int rc);
 
 #endif

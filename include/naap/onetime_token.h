@@ -4,8 +4,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "naap/auth_api.h"
-
 /* The single-use tokens of the upstream tables "PasswordResetToken" and
  * "EmailVerificationToken" (api.md 3.8-3.11): looked up by value, spent once, deleted
  * when expired. Both tables have the same shape, so one module serves both. */
@@ -15,9 +13,11 @@ enum naap_onetime_kind {
     NAAP_ONETIME_EMAIL_VERIFICATION,
 };
 
+#define NAAP_ONETIME_ID_MAX 256 /* longer ids or user ids are treated as not found */
+
 typedef struct naap_onetime_token {
-    char id[NAAP_AUTH_ID_MAX];
-    char user_id[NAAP_AUTH_ID_MAX];
+    char id[NAAP_ONETIME_ID_MAX];
+    char user_id[NAAP_ONETIME_ID_MAX];
     int64_t expires_ms;
     bool used;
 } naap_onetime_token;

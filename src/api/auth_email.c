@@ -108,12 +108,15 @@ out:
     return rc;
 }
 
+static const naap_onetime_messages verify_messages = {"Invalid verification token",
+                                                      "Verification token has expired",
+                                                      "Verification token has already been used"};
+
 void naap_api_auth_verify_email(naap_request *req)
 {
     const char *token = naap_auth_body_str(req, "token");
     int64_t now = naap_clock_epoch_ms();
     naap_onetime_token t;
-    bool found;
     json_t *user;
     int rc;
 
@@ -121,33 +124,13 @@ void naap_api_auth_verify_email(naap_request *req)
         naap_respond_error(req, 400, "Token is required");
         return;
     }
-    if ((rc = naap_onetime_token_load(NAAP_ONETIME_EMAIL_VERIFICATION, token, &t, &found)) !=
-        NAAP_OK) {
-        naap_respond_store_error(req, rc);
+    if (!naap_auth_onetime_load(req, NAAP_ONETIME_EMAIL_VERIFICATION, token, &verify_messages, now,
+                                &t))
         return;
-    }
-    if (!found) {
-        naap_respond_error(req, 400, "Invalid verification token");
-        return;
-    }
-    if (t.expires_ms < now) {
-        naap_onetime_token_delete(NAAP_ONETIME_EMAIL_VERIFICATION, t.id);
-        naap_respond_error(req, 400, "Verification token has expired");
-        return;
-    }
-    if (t.used) {
-        naap_respond_error(req, 400, "Verification token has already been used");
-        return;
-    }
     if ((rc = naap_db_begin()) != NAAP_OK || (rc = verify_in_tx(req, &t, now)) != NAAP_OK ||
         (rc = naap_db_commit()) != NAAP_OK) {
         naap_db_rollback();
-        if (rc == NAAP_ECONFLICT)
-            naap_respond_error(req, 400, "Verification token has already been used");
-        else if (rc == NAAP_ENOTFOUND)
-            naap_respond_error(req, 400, "Invalid verification token");
-        else
-            naap_respond_store_error(req, rc);
+        naap_auth_onetime_fail(req, &verify_messages, rc);
         return;
     }
     if ((rc = naap_auth_user_json(t.user_id, &user)) != NAAP_OK) {

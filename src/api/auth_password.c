@@ -135,6 +135,10 @@ out:
     return rc;
 }
 
+static const naap_onetime_messages reset_messages = {"Invalid or expired reset token",
+                                                     "Reset token has expired",
+                                                     "Reset token has already been used"};
+
 void naap_api_auth_reset_password(naap_request *req)
 {
     const char *token = naap_auth_body_str(req, "token");
@@ -144,7 +148,6 @@ void naap_api_auth_reset_password(naap_request *req)
     int nsids = 0, rc;
     naap_onetime_token t;
     naap_session s;
-    bool found;
     json_t *user;
     int64_t now = naap_clock_epoch_ms();
 
@@ -156,35 +159,15 @@ void naap_api_auth_reset_password(naap_request *req)
         naap_respond_error(req, 400, "Password must be at least 8 characters");
         return;
     }
-    if ((rc = naap_onetime_token_load(NAAP_ONETIME_PASSWORD_RESET, token, &t, &found)) != NAAP_OK) {
-        naap_respond_store_error(req, rc);
+    if (!naap_auth_onetime_load(req, NAAP_ONETIME_PASSWORD_RESET, token, &reset_messages, now, &t))
         return;
-    }
-    if (!found) {
-        naap_respond_error(req, 400, "Invalid or expired reset token");
-        return;
-    }
-    if (t.expires_ms < now) {
-        naap_onetime_token_delete(NAAP_ONETIME_PASSWORD_RESET, t.id);
-        naap_respond_error(req, 400, "Reset token has expired");
-        return;
-    }
-    if (t.used) {
-        naap_respond_error(req, 400, "Reset token has already been used");
-        return;
-    }
     naap_password_hash(password, req->cfg->password_iterations, hash);
     if ((rc = naap_db_begin()) != NAAP_OK ||
         (rc = reset_in_tx(req, &t, hash, now, &s, &sids, &nsids)) != NAAP_OK ||
         (rc = naap_db_commit()) != NAAP_OK) {
         naap_db_rollback();
         naap_session_sids_free(sids, nsids);
-        if (rc == NAAP_ECONFLICT)
-            naap_respond_error(req, 400, "Reset token has already been used");
-        else if (rc == NAAP_ENOTFOUND)
-            naap_respond_error(req, 400, "Invalid or expired reset token");
-        else
-            naap_respond_store_error(req, rc);
+        naap_auth_onetime_fail(req, &reset_messages, rc);
         return;
     }
     /* only now that the deletions are visible: a cache refill cannot resurrect them */

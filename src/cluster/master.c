@@ -288,7 +288,12 @@ static void advance_reload(struct master *m)
         m->reload_pending = -1;
     }
     while (m->reload_next < m->reload_end) {
-        int p = m->reload_next++;
+        int p = m->reload_next;
+        /* a replacement started before the reload (memory limit) forked with the old
+         * configuration: let it finish, then roll that position too */
+        if (m->pos[p].successor >= 0)
+            return;
+        m->reload_next++;
         if (replace(m, p, "reload")) {
             m->reload_pending = p;
             return;

@@ -278,25 +278,36 @@ static int lock_or_wait(naap_cache_ticket *t, redisReply **hit)
     naap_redis_cmd poll[] = {{2, exists, NULL}, {2, get, NULL}};
     redisReply *r[2];
 
+    /* The value is read again in the same round trip as the lock is taken: an owner may
+     * have stored it and unlocked between our GET and our SET NX, and the lock we then
+     * win must not make us compute it a second time. */
+    naap_redis_cmd take[] = {{6, set, NULL}, {2, get, NULL}};
+
     lock_name(t, lock);
     new_token(token);
     snprintf(px, sizeof(px), "%d", NAAP_CACHE_LOCK_MS);
-    redisReply *locked = naap_redis_command(6, set, NULL);
-    bool failure = failed(locked, "SET NX lock");
-    bool owner = !failure && locked->type == REDIS_REPLY_STATUS;
-    freeReplyObject(locked);
-    if (failure)
+    if (naap_redis_pipeline(2, take, r) != NAAP_OK)
         return NAAP_ENOTFOUND;
-    if (owner) {
+    bool failure = failed(r[0], "SET NX lock");
+    bool owner = !failure && r[0]->type == REDIS_REPLY_STATUS;
+    bool arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
+    freeReplyObject(r[0]);
+    if (owner)
         memcpy(t->token, token, sizeof(token));
-        return NAAP_ENOTFOUND;
+    if (arrived) {
+        naap_cache_release(t); /* a no-op unless we just took the lock */
+        *hit = r[1];
+        return NAAP_OK;
     }
+    freeReplyObject(r[1]);
+    if (failure || owner)
+        return NAAP_ENOTFOUND;
     for (int64_t deadline = naap_clock_mono_ms() + NAAP_CACHE_WAIT_MS;
          naap_clock_mono_ms() < deadline;) {
         sleep_ms(POLL_MS);
         if (naap_redis_pipeline(2, poll, r) != NAAP_OK)
             return NAAP_ENOTFOUND;
-        bool arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
+        arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
         bool gave_up =
             !failed(r[0], "EXISTS") && r[0]->type == REDIS_REPLY_INTEGER && r[0]->integer == 0;
         freeReplyObject(r[0]);

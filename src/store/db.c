@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +29,14 @@ struct db_conn {
     naap_thread_node node; /* first: the registry hands nodes back */
     PGconn *pg;
     int64_t retry_after_ms;
+    int64_t failed_ms; /* when this thread's last connect failed */
     bool in_tx;
 };
 
 static const naap_config *config;
 static naap_thread_registry registry = NAAP_THREAD_REGISTRY_INIT;
 static _Thread_local struct db_conn *tls_conn;
+static _Atomic int64_t last_connect_ok_ms;
 
 void naap_db_init(const naap_config *cfg)
 {
@@ -74,7 +77,9 @@ static int connect_now(struct db_conn *c)
     int n = 0;
     int64_t now = naap_clock_mono_ms();
 
-    if (now < c->retry_after_ms)
+    /* the pause ends early once another thread of this process has connected since our
+     * failure: PostgreSQL is back, and no request should wait out a stale pause */
+    if (now < c->retry_after_ms && atomic_load(&last_connect_ok_ms) <= c->failed_ms)
         return NAAP_EUNAVAILABLE;
     snprintf(timeout, sizeof(timeout), "%d", config->pg_connect_timeout_s);
     keys[n] = "dbname", vals[n++] = config->database_url;
@@ -96,8 +101,10 @@ static int connect_now(struct db_conn *c)
         naap_log_warn("postgres connect failed: %s", msg);
         drop(c);
         c->retry_after_ms = now + RECONNECT_PAUSE_MS;
+        c->failed_ms = now;
         return NAAP_EUNAVAILABLE;
     }
+    atomic_store(&last_connect_ok_ms, naap_clock_mono_ms());
     PQsetNoticeProcessor(c->pg, log_notice, NULL);
     if (PQsetnonblocking(c->pg, 1) != 0) {
         drop(c);

@@ -20,4 +20,10 @@ typedef struct naap_audit {
 /** Inserts the row, with the caller's client address and User-Agent. Store errors. */
 int naap_audit_write(naap_request *req, const naap_audit *a);
 
+/**
+ * The common row: user_id acted on their own user record (register, reset, verify,
+ * OAuth sign-in). Steals the reference to details (may be NULL). Store errors.
+ */
+int naap_audit_user(naap_request *req, const char *action, const char *user_id, json_t *details);
+
 #endif

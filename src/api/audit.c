@@ -50,3 +50,15 @@ int naap_audit_write(naap_request *req, const naap_audit *a)
     free(details);
     return rc;
 }
+
+int naap_audit_user(naap_request *req, const char *action, const char *user_id, json_t *details)
+{
+    naap_audit audit = {.action = action,
+                        .resource = "user",
+                        .resource_id = user_id,
+                        .user_id = user_id,
+                        .details = details};
+    int rc = naap_audit_write(req, &audit);
+    json_decref(details);
+    return rc;
+}

@@ -98,11 +98,7 @@ static int verify_in_tx(naap_request *req, const naap_onetime_token *t, int64_t 
         rc = NAAP_ENOTFOUND;
         goto out;
     }
-    naap_audit audit = {.action = "auth.email_verified",
-                        .resource = "user",
-                        .resource_id = t->user_id,
-                        .user_id = t->user_id};
-    rc = naap_audit_write(req, &audit);
+    rc = naap_audit_user(req, "auth.email_verified", t->user_id, NULL);
 out:
     naap_db_rows_free(rows);
     return rc;

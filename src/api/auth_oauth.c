@@ -279,15 +279,7 @@ static int sign_in_tx(naap_request *req, const provider *p, const profile *pr, i
     }
     if ((rc = naap_session_create(user_id, now_ms, s)) != NAAP_OK)
         return rc;
-    json_t *details = json_pack("{s:s}", "provider", p->name);
-    naap_audit audit = {.action = "auth.oauth",
-                        .resource = "user",
-                        .resource_id = user_id,
-                        .user_id = user_id,
-                        .details = details};
-    rc = naap_audit_write(req, &audit);
-    json_decref(details);
-    return rc;
+    return naap_audit_user(req, "auth.oauth", user_id, json_pack("{s:s}", "provider", p->name));
 }
 
 void naap_api_auth_callback(naap_request *req)

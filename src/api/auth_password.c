@@ -125,11 +125,7 @@ static int reset_in_tx(naap_request *req, const naap_onetime_token *t, const cha
         (rc = naap_session_delete_user(t->user_id, sids, nsids)) != NAAP_OK ||
         (rc = naap_session_create(t->user_id, now_ms, s)) != NAAP_OK)
         goto out;
-    naap_audit audit = {.action = "auth.password_reset",
-                        .resource = "user",
-                        .resource_id = t->user_id,
-                        .user_id = t->user_id};
-    rc = naap_audit_write(req, &audit);
+    rc = naap_audit_user(req, "auth.password_reset", t->user_id, NULL);
 out:
     naap_db_rows_free(rows);
     return rc;

@@ -58,15 +58,7 @@ static int insert_user(naap_request *req, const char *id, const char *email, con
                             3, config, NULL)) != NAAP_OK ||
         (rc = naap_session_create(id, now_ms, s)) != NAAP_OK)
         return rc;
-    json_t *details = json_pack("{s:s}", "email", email);
-    naap_audit audit = {.action = "auth.register",
-                        .resource = "user",
-                        .resource_id = id,
-                        .user_id = id,
-                        .details = details};
-    rc = naap_audit_write(req, &audit);
-    json_decref(details);
-    return rc;
+    return naap_audit_user(req, "auth.register", id, json_pack("{s:s}", "email", email));
 }
 
 /* POST /auth/register (api.md 3.3): 200, not 201, as upstream. */

@@ -5,9 +5,7 @@ compress are 404s for long paths: {"error":"Cannot GET /xxxx..."} is as long as 
 plus 23 bytes, which also lets the tests sit exactly on the 1024-byte threshold.
 """
 
-import base64
 import gzip
-import hashlib
 import os
 import socket
 import sys
@@ -15,7 +13,7 @@ import unittest
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import Naapd, shared_stores  # noqa: E402
+from naaptest import NaapdTestCase, express_etag  # noqa: E402
 
 ENVELOPE = len('{"error":"Cannot GET "}')
 
@@ -25,21 +23,9 @@ def path_for_body(length):
     return "/" + "x" * (length - ENVELOPE - 1)
 
 
-def express_etag(body):
-    digest = base64.b64encode(hashlib.sha1(body).digest()).decode()[:27]
-    return f'W/"{len(body):x}-{digest}"'
 
-
-class Compression(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        stores = shared_stores()
-        cls.naapd = Naapd(stores.create_database(), stores.redis_db())
-        cls.big = path_for_body(3000)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.naapd.stop()
+class Compression(NaapdTestCase):
+    big = path_for_body(3000)
 
     def get(self, path, method="GET", **headers):
         return self.naapd.request(method, path, headers=headers)

@@ -1,32 +1,16 @@
 """Weak ETags and If-None-Match -> 304 (api.md 1.3; decisions.md "Kept exactly")."""
 
-import base64
-import hashlib
 import http.client
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import Naapd, shared_stores  # noqa: E402
+from naaptest import NaapdTestCase, express_etag  # noqa: E402
 
 
-def express_etag(body):
-    """What Express's res.json sends: W/"<length hex>-<27 chars of base64 SHA-1>"."""
-    digest = base64.b64encode(hashlib.sha1(body).digest()).decode()[:27]
-    return f'W/"{len(body):x}-{digest}"'
 
-
-class ETag(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        stores = shared_stores()
-        cls.naapd = Naapd(stores.create_database(), stores.redis_db())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.naapd.stop()
-
+class ETag(NaapdTestCase):
     def req(self, method, path, **headers):
         return self.naapd.request(method, path, headers=headers)
 

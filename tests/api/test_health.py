@@ -1,24 +1,14 @@
 """GET /healthz (decisions.md 9) against real stores."""
 
 import os
-import re
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import Naapd, shared_stores, wait_until  # noqa: E402
+from naaptest import Naapd, NaapdTestCase, shared_stores, wait_until  # noqa: E402
 
 
-class Health(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        stores = shared_stores()
-        cls.naapd = Naapd(stores.create_database(), stores.redis_db(), workers=2)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.assert_exit = cls.naapd.stop()
-
+class Health(NaapdTestCase):
     def test_shape(self):
         # workers counts the ones serving: the first answer can come before the second is up
         wait_until(lambda: self.naapd.request("GET", "/healthz").json()["workers"] == 2,

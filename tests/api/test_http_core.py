@@ -8,21 +8,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import Naapd, shared_stores  # noqa: E402
+from naaptest import NaapdTestCase  # noqa: E402
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
-class HttpCore(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        stores = shared_stores()
-        cls.naapd = Naapd(stores.create_database(), stores.redis_db())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.naapd.stop()
-
+class HttpCore(NaapdTestCase):
     def req(self, method, path, **kw):
         return self.naapd.request(method, path, **kw)
 

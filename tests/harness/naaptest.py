@@ -20,8 +20,10 @@ Environment:
 """
 
 import atexit
+import base64
 import ctypes
 import gzip
+import hashlib
 import http.client
 import json
 import os
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 import urllib.parse
 from pathlib import Path
 
@@ -717,3 +720,30 @@ class Naapd:
             self.stop()
         # Still registered: the log stays readable until exit, when _cleanup removes it.
         return False
+
+
+# ---- test cases ----------------------------------------------------------------------
+
+class NaapdTestCase(unittest.TestCase):
+    """A test class sharing one naapd (own database and Redis database on the shared
+    stores) across its tests; subclasses may set naapd_env and naapd_workers."""
+
+    naapd_env = None
+    naapd_workers = 2
+
+    @classmethod
+    def setUpClass(cls):
+        stores = shared_stores()
+        cls.db = stores.create_database()
+        cls.naapd = Naapd(cls.db, stores.redis_db(), env=cls.naapd_env,
+                          workers=cls.naapd_workers)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.naapd.stop()
+
+
+def express_etag(body):
+    """What Express's res.json sends: W/"<length hex>-<27 chars of base64 SHA-1>"."""
+    digest = base64.b64encode(hashlib.sha1(body).digest()).decode()[:27]
+    return f'W/"{len(body):x}-{digest}"'

@@ -242,6 +242,16 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 workers = []
+# the handler is in place before any worker can answer (and so before a test can stop us)
+def stop(signum, frame):
+    for w in workers:
+        if os.environ.get("FAKE_ORPHAN") != "1":
+            os.kill(w, signal.SIGTERM)
+            os.waitpid(w, 0)
+    if os.environ.get("FAKE_ASAN") == "1":
+        print("==1==ERROR: AddressSanitizer: heap-use-after-free", file=sys.stderr, flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stop)
 for _ in range(int(os.environ["WORKERS"])):
     pid = os.fork()
     if pid == 0:
@@ -252,15 +262,6 @@ for _ in range(int(os.environ["WORKERS"])):
         srv.serve_forever()
     workers.append(pid)
 print(json.dumps({"msg": "listening", "port": int(os.environ["PORT"])}), flush=True)
-def stop(signum, frame):
-    for w in workers:
-        if os.environ.get("FAKE_ORPHAN") != "1":
-            os.kill(w, signal.SIGTERM)
-            os.waitpid(w, 0)
-    if os.environ.get("FAKE_ASAN") == "1":
-        print("==1==ERROR: AddressSanitizer: heap-use-after-free", file=sys.stderr, flush=True)
-    sys.exit(0)
-signal.signal(signal.SIGTERM, stop)
 while True:
     signal.pause()
 '''

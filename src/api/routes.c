@@ -1,4 +1,5 @@
 #include "naap/api.h"
+#include "naap/cache_ns.h"
 #include "naap/response_cache.h"
 
 /* decisions.md "Added": auth answers are never stored; the server adds Pragma: no-cache. */
@@ -7,7 +8,7 @@
 /* Response-cache policies (decisions.md "Added"): per session, so one session's csrfToken
  * and expiry never reach another; invalidated when the session or the user changes. */
 static const naap_cache_policy me_policy = {
-    NAAP_CACHE_TTL_MEDIUM, NAAP_CACHE_PART_SESSION, {"session:{session}", "user:{user}"}};
+    NAAP_CACHE_TTL_MEDIUM, NAAP_CACHE_PART_SESSION, {NAAP_NS_T_SESSION, NAAP_NS_T_USER}};
 
 /* Order matters: as in Express, the first row that matches wins (api.md 1.1). */
 const naap_route naap_routes[] = {

@@ -1,0 +1,38 @@
+#ifndef NAAP_CACHE_NS_H
+#define NAAP_CACHE_NS_H
+
+#include "naap/arena.h"
+
+/* Cache namespaces, named in one place. A cached answer lives in the namespaces its route
+ * lists (as templates, expanded by the response cache); a write invalidates the concrete
+ * namespaces it changed. Both sides take their names from here, so a route and the write
+ * that must refresh it can never disagree on spelling. */
+
+/* Templates for route policies: "{user}", "{session}" and ":param" names are expanded
+ * per request by the response cache (include/naap/response_cache.h). */
+#define NAAP_NS_T_USER "user:{user}"
+#define NAAP_NS_T_SESSION "session:{session}"
+#define NAAP_NS_T_TEAM "team:{teamId}"
+#define NAAP_NS_T_PACKAGE "package:{name}"
+#define NAAP_NS_MARKETPLACE "marketplace"
+
+/** "user:<id>": everything cached for one user (their teams, /auth/me). */
+const char *naap_ns_user(naap_arena *arena, const char *user_id);
+/** "session:<sid>": what is cached for one session. */
+const char *naap_ns_session(naap_arena *arena, const char *sid);
+/** "team:<id>": what any member sees of one team. */
+const char *naap_ns_team(naap_arena *arena, const char *team_id);
+/** "package:<name>": one registry package's detail. */
+const char *naap_ns_package(naap_arena *arena, const char *name);
+
+/**
+ * Invalidates every namespace of the NULL-terminated list, all of them even when one
+ * fails. Call after the write has committed and before answering. Returns 0, or the
+ * first failure (the cache then serves this process no hits until it has recovered).
+ */
+int naap_cache_invalidate_list(const char *const *namespaces);
+
+/** naap_cache_invalidate_list of the arguments: NAAP_INVALIDATE(ns_a, ns_b). */
+#define NAAP_INVALIDATE(...) naap_cache_invalidate_list((const char *const[]){__VA_ARGS__, NULL})
+
+#endif

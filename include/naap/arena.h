@@ -18,6 +18,11 @@ void *naap_arena_alloc(naap_arena *arena, size_t size);
 char *naap_arena_strndup(naap_arena *arena, const char *s, size_t len);
 /** Copies a NUL-terminated string into the arena. */
 char *naap_arena_strdup(naap_arena *arena, const char *s);
+/**
+ * Runs fn(ptr) when the arena is freed, newest first: for things the arena does not
+ * allocate itself (a libpq result, a jansson value) but whose lifetime is the request's.
+ */
+void naap_arena_defer(naap_arena *arena, void (*fn)(void *), void *ptr);
 /** printf into the arena. */
 char *naap_arena_printf(naap_arena *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -18,8 +18,15 @@ struct arena_block {
     alignas(max_align_t) unsigned char data[];
 };
 
+struct arena_cleanup {
+    struct arena_cleanup *next;
+    void (*fn)(void *);
+    void *ptr;
+};
+
 struct naap_arena {
     struct arena_block *head;
+    struct arena_cleanup *cleanups;
 };
 
 static struct arena_block *block_new(size_t size)
@@ -35,6 +42,7 @@ naap_arena *naap_arena_new(void)
 {
     naap_arena *arena = naap_xmalloc(sizeof(*arena));
     arena->head = block_new(ARENA_BLOCK_SIZE);
+    arena->cleanups = NULL;
     return arena;
 }
 
@@ -42,6 +50,8 @@ void naap_arena_free(naap_arena *arena)
 {
     if (!arena)
         return;
+    for (struct arena_cleanup *c = arena->cleanups; c; c = c->next)
+        c->fn(c->ptr);
     struct arena_block *b = arena->head;
     while (b) {
         struct arena_block *next = b->next;
@@ -75,6 +85,15 @@ void *naap_arena_alloc(naap_arena *arena, size_t size)
     void *p = b->data + b->used;
     b->used += need;
     return p;
+}
+
+void naap_arena_defer(naap_arena *arena, void (*fn)(void *), void *ptr)
+{
+    struct arena_cleanup *c = naap_arena_alloc(arena, sizeof(*c));
+    c->fn = fn;
+    c->ptr = ptr;
+    c->next = arena->cleanups;
+    arena->cleanups = c;
 }
 
 char *naap_arena_strndup(naap_arena *arena, const char *s, size_t len)

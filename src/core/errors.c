@@ -3,6 +3,8 @@
 const char *naap_strerror(int err)
 {
     switch (err) {
+    case NAAP_DONE:
+        return "done";
     case NAAP_OK:
         return "ok";
     case NAAP_EINVAL:
@@ -17,6 +19,8 @@ const char *naap_strerror(int err)
         return "conflict";
     case NAAP_ETOOLARGE:
         return "too_large";
+    case NAAP_EFORBIDDEN:
+        return "forbidden";
     default:
         return "error";
     }

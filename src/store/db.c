@@ -1,4 +1,5 @@
 #include "naap/db.h"
+#include "db_result.h"
 #include "naap/alloc.h"
 #include "naap/clock.h"
 #include "naap/errors.h"
@@ -21,16 +22,15 @@
  * the server normally cancels first and reports why. */
 #define CLIENT_GRACE_MS 1000
 
-struct naap_db_rows {
-    PGresult *res;
-};
-
 struct db_conn {
     naap_thread_node node; /* first: the registry hands nodes back */
     PGconn *pg;
     int64_t retry_after_ms;
     int64_t failed_ms; /* when this thread's last connect failed */
     bool in_tx;
+    /* the connection died inside a transaction: every statement fails until the caller
+     * ends it, so nothing of the rest of that transaction runs in autocommit */
+    bool tx_lost;
 };
 
 static const naap_config *config;
@@ -57,6 +57,8 @@ static void drop(struct db_conn *c)
     if (c->pg)
         PQfinish(c->pg);
     c->pg = NULL;
+    if (c->in_tx)
+        c->tx_lost = true;
     c->in_tx = false;
 }
 
@@ -156,7 +158,10 @@ static int classify(PGresult *res)
         return NAAP_ERR;
     if (strcmp(state, "57014") == 0) /* query_canceled: statement_timeout fired */
         return NAAP_ETIMEDOUT;
-    if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0)
+    /* unique and foreign-key violations; serialization failure and deadlock, which a
+     * transaction run again may pass (naap_db_tx) */
+    if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0 || strcmp(state, "40001") == 0 ||
+        strcmp(state, "40P01") == 0)
         return NAAP_ECONFLICT;
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
         return NAAP_EUNAVAILABLE; /* connection exception, admin shutdown */
@@ -232,7 +237,7 @@ static int run(const char *sql, int nparams, const char *const *params, naap_db_
 
     if (rows)
         *rows = NULL;
-    if (!config)
+    if (!config || c->tx_lost)
         return NAAP_EUNAVAILABLE;
     if (c->pg && !c->in_tx && !idle_connection_usable(c))
         drop(c); /* closed by the server while idle (restart, idle timeout): reconnect now */
@@ -267,6 +272,12 @@ int naap_db_begin(void)
     char sql[96];
     int rc;
 
+    if (thread_conn()->in_tx || thread_conn()->tx_lost) {
+        naap_log_error("BUG: a transaction was begun inside an open one");
+        return NAAP_ERR;
+    }
+    if (!config)
+        return NAAP_EUNAVAILABLE;
     if (config->pg_transaction_pooling)
         snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL statement_timeout = %d",
                  config->pg_statement_timeout_ms);
@@ -292,7 +303,13 @@ int naap_db_commit(void)
     }
     naap_db_rows_free(rows);
     thread_conn()->in_tx = false;
+    thread_conn()->tx_lost = false;
     return rc;
+}
+
+bool naap_db_in_tx(void)
+{
+    return tls_conn && tls_conn->in_tx;
 }
 
 void naap_db_rollback(void)
@@ -301,6 +318,7 @@ void naap_db_rollback(void)
     if (c->in_tx && c->pg)
         naap_db_query("ROLLBACK", 0, NULL, NULL);
     c->in_tx = false;
+    c->tx_lost = false;
 }
 
 int naap_db_rows_count(const naap_db_rows *rows)

@@ -26,4 +26,18 @@ void naap_api_auth_verify_email(naap_request *req);
 void naap_api_auth_oauth(naap_request *req);
 void naap_api_auth_callback(naap_request *req);
 
+/* /teams (api.md 4): src/api/teams.c, team_members.c */
+void naap_api_teams_create(naap_request *req);
+void naap_api_teams_list(naap_request *req);
+void naap_api_teams_role_permissions(naap_request *req);
+void naap_api_teams_get(naap_request *req);
+void naap_api_teams_update(naap_request *req);
+void naap_api_teams_delete_impact(naap_request *req);
+void naap_api_teams_delete(naap_request *req);
+void naap_api_teams_transfer(naap_request *req);
+void naap_api_team_members_list(naap_request *req);
+void naap_api_team_members_add(naap_request *req);
+void naap_api_team_members_set_role(naap_request *req);
+void naap_api_team_members_remove(naap_request *req);
+
 #endif

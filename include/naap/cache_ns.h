@@ -13,6 +13,7 @@
 #define NAAP_NS_T_USER "user:{user}"
 #define NAAP_NS_T_SESSION "session:{session}"
 #define NAAP_NS_T_TEAM "team:{teamId}"
+#define NAAP_NS_T_MEMBERSHIPS "memberships:{user}"
 #define NAAP_NS_T_PACKAGE "package:{name}"
 #define NAAP_NS_MARKETPLACE "marketplace"
 
@@ -22,6 +23,9 @@ const char *naap_ns_user(naap_arena *arena, const char *user_id);
 const char *naap_ns_session(naap_arena *arena, const char *sid);
 /** "team:<id>": what any member sees of one team. */
 const char *naap_ns_team(naap_arena *arena, const char *team_id);
+/** "memberships:<user id>": the list of a user's teams (GET /teams), which shows every
+ * member of each team, so any membership change invalidates it for every member. */
+const char *naap_ns_memberships(naap_arena *arena, const char *user_id);
 /** "package:<name>": one registry package's detail. */
 const char *naap_ns_package(naap_arena *arena, const char *name);
 

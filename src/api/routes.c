@@ -10,6 +10,17 @@
 static const naap_cache_policy me_policy = {
     NAAP_CACHE_TTL_MEDIUM, NAAP_CACHE_PART_SESSION, {NAAP_NS_T_SESSION, NAAP_NS_T_USER}};
 
+/* decisions.md "Added": team reads are private to the caller, 60 s */
+#define TEAM_CC "private, max-age=60"
+
+/* GET /teams lists every member of each of the caller's teams: it is dropped whenever a
+ * membership of any of those teams changes (naap_team_invalidate). */
+static const naap_cache_policy my_teams_policy = {
+    NAAP_CACHE_TTL_SHORT, NAAP_CACHE_PART_USER, {NAAP_NS_T_MEMBERSHIPS}};
+/* per caller: the answer carries their own role */
+static const naap_cache_policy team_policy = {
+    NAAP_CACHE_TTL_SHORT, NAAP_CACHE_PART_PATH | NAAP_CACHE_PART_USER, {NAAP_NS_T_TEAM}};
+
 /* Order matters: as in Express, the first row that matches wins (api.md 1.1). */
 const naap_route naap_routes[] = {
     /* method, path, handler, rate-limit tier, response cache, Cache-Control */
@@ -34,6 +45,27 @@ const naap_route naap_routes[] = {
     {"GET", "/api/v1/auth/oauth/:provider", naap_api_auth_oauth, NAAP_TIER_STANDARD, NULL, AUTH_CC},
     {"POST", "/api/v1/auth/callback/:provider", naap_api_auth_callback, NAAP_TIER_STANDARD, NULL,
      AUTH_CC},
+
+    /* teams and members (api.md 4); role-permissions before :teamId (api.md 4.12) */
+    {"POST", "/api/v1/teams", naap_api_teams_create, NAAP_TIER_STANDARD, NULL, NULL},
+    {"GET", "/api/v1/teams", naap_api_teams_list, NAAP_TIER_STANDARD, &my_teams_policy, TEAM_CC},
+    {"GET", "/api/v1/teams/role-permissions", naap_api_teams_role_permissions, NAAP_TIER_STANDARD,
+     NULL, TEAM_CC},
+    {"GET", "/api/v1/teams/:teamId", naap_api_teams_get, NAAP_TIER_STANDARD, &team_policy, TEAM_CC},
+    {"PUT", "/api/v1/teams/:teamId", naap_api_teams_update, NAAP_TIER_STANDARD, NULL, NULL},
+    {"GET", "/api/v1/teams/:teamId/delete-impact", naap_api_teams_delete_impact, NAAP_TIER_STANDARD,
+     NULL, TEAM_CC},
+    {"DELETE", "/api/v1/teams/:teamId", naap_api_teams_delete, NAAP_TIER_STANDARD, NULL, NULL},
+    {"GET", "/api/v1/teams/:teamId/members", naap_api_team_members_list, NAAP_TIER_STANDARD, NULL,
+     TEAM_CC},
+    {"POST", "/api/v1/teams/:teamId/members", naap_api_team_members_add, NAAP_TIER_STANDARD, NULL,
+     NULL},
+    {"PUT", "/api/v1/teams/:teamId/members/:memberId", naap_api_team_members_set_role,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"DELETE", "/api/v1/teams/:teamId/members/:memberId", naap_api_team_members_remove,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"POST", "/api/v1/teams/:teamId/transfer-ownership", naap_api_teams_transfer,
+     NAAP_TIER_STANDARD, NULL, NULL},
 };
 
 const size_t naap_routes_count = sizeof(naap_routes) / sizeof(naap_routes[0]);

@@ -72,9 +72,6 @@ static int check_string(const naap_field *f, const char *s, char *err, size_t er
 {
     size_t len = utf8_chars(s);
 
-    if (!s[0] && (f->flags & NAAP_F_NONEMPTY))
-        return fail(f, err, errlen, "%s",
-                    f->flags & NAAP_F_REQUIRED ? "is required" : "must not be empty");
     if (f->min > 0 && (long long)len < f->min)
         return fail(f, err, errlen, "must be at least %lld characters", f->min);
     if (f->max > 0 && (long long)len > f->max)
@@ -112,6 +109,9 @@ static int check_field(const naap_field *f, json_t *v, naap_value *out, char *er
         return NAAP_OK;
     }
     out->state = NAAP_V_SET;
+    if ((f->flags & NAAP_F_NONEMPTY) && json_is_string(v) && json_string_length(v) == 0)
+        return fail(f, err, errlen, "%s",
+                    f->flags & NAAP_F_REQUIRED ? "is required" : "must not be empty");
     switch (f->type) {
     case NAAP_T_STRING:
         if (!json_is_string(v))

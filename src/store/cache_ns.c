@@ -17,6 +17,11 @@ const char *naap_ns_team(naap_arena *arena, const char *team_id)
     return naap_arena_printf(arena, "team:%s", team_id);
 }
 
+const char *naap_ns_memberships(naap_arena *arena, const char *user_id)
+{
+    return naap_arena_printf(arena, "memberships:%s", user_id);
+}
+
 const char *naap_ns_package(naap_arena *arena, const char *name)
 {
     return naap_arena_printf(arena, "package:%s", name);

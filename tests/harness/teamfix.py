@@ -1,0 +1,70 @@
+"""Fixtures for the /teams tests: users, a team with one member of each role, core plugins.
+
+Everything goes through the HTTP API except what the API cannot do (seeding packages).
+"""
+
+import secrets
+
+from naaptest import psql
+
+T = "/api/v1/teams"
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+class User:
+    def __init__(self, naapd, email=None):
+        self.email = email or f"u{secrets.token_hex(5)}@example.com"
+        r = naapd.request("POST", "/api/v1/auth/register",
+                          json_body={"email": self.email, "password": "password1"})
+        assert r.status == 200, r.body
+        body = r.json()
+        self.id = body["user"]["id"]
+        self.token = body["token"]
+        self.naapd = naapd
+
+    def req(self, method, path, body=None, **headers):
+        kw = {"headers": {**bearer(self.token), **headers}}
+        if body is not None:
+            kw["json_body"] = body
+        return self.naapd.request(method, path, **kw)
+
+
+class Team:
+    """A team owned by owner, with an admin, a member and a viewer added over HTTP."""
+
+    def __init__(self, naapd, slug=None):
+        self.owner = User(naapd)
+        self.slug = slug or f"team-{secrets.token_hex(4)}"
+        r = self.owner.req("POST", T, {"name": "Team " + self.slug, "slug": self.slug})
+        assert r.status == 201, r.body
+        self.id = r.json()["team"]["id"]
+        self.path = f"{T}/{self.id}"
+        self.users = {"owner": self.owner}
+        self.member_ids = {}
+        for role in ("admin", "member", "viewer"):
+            u = User(naapd)
+            r = self.owner.req("POST", self.path + "/members", {"email": u.email, "role": role})
+            assert r.status == 201, r.body
+            self.users[role] = u
+            self.member_ids[role] = r.json()["member"]["id"]
+        self.member_ids["owner"] = psql(
+            naapd.database_url,
+            f"SELECT id FROM \"TeamMember\" WHERE \"teamId\" = '{self.id}' AND role = 'owner'").strip()
+
+
+def seed_core_package(db, name=None, versions=("1.0.0",)):
+    """A core PluginPackage with versions (published in order); returns its id."""
+    name = name or f"core-{secrets.token_hex(3)}"
+    pid = secrets.token_hex(8)
+    sql = (f"INSERT INTO \"PluginPackage\" (id, name, \"displayName\", \"isCore\", "
+           f"\"publishStatus\", \"updatedAt\") VALUES ('{pid}', '{name}', 'Core {name}', true, "
+           f"'published', now());")
+    for i, v in enumerate(versions):
+        sql += (f"INSERT INTO \"PluginVersion\" (id, \"packageId\", version, manifest, "
+                f"\"publishedAt\") VALUES ('{pid}-{i}', '{pid}', '{v}', '{{}}', "
+                f"now() + interval '{i} second');")
+    psql(db, sql)
+    return pid

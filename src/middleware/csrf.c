@@ -1,5 +1,6 @@
 #include "naap/auth.h"
 #include "naap/csrf.h"
+#include "naap/csrf_store.h"
 #include "naap/errors.h"
 #include "naap/http.h"
 

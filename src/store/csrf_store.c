@@ -1,7 +1,7 @@
+#include "naap/csrf_store.h"
 #include "naap/alloc.h"
 #include "naap/clock.h"
 #include "naap/crypto.h"
-#include "naap/csrf.h"
 #include "naap/errors.h"
 #include "naap/redis.h"
 

@@ -3,7 +3,7 @@
 #include "naap/alloc.h"
 #include "naap/clock.h"
 #include "naap/crypto.h"
-#include "naap/csrf.h"
+#include "naap/csrf_store.h"
 #include "naap/db.h"
 #include "naap/errors.h"
 #include "naap/redis.h"

@@ -36,7 +36,7 @@ struct naap_server {
     const naap_config *cfg;
     const naap_route *routes;
     size_t nroutes;
-    naap_trust_proxy *trust_proxy;
+    naap_cidr_list *trust_proxy;
     atomic_int inflight;
     atomic_bool draining;
 };
@@ -362,7 +362,7 @@ int naap_server_start(int listen_fd, const naap_config *cfg, const naap_route *r
     srv->cfg = cfg;
     srv->routes = routes;
     srv->nroutes = nroutes;
-    if (naap_trust_proxy_parse(cfg->trust_proxy, &srv->trust_proxy) != NAAP_OK) {
+    if (naap_cidr_list_parse(cfg->trust_proxy, &srv->trust_proxy) != NAAP_OK) {
         free(srv);
         return NAAP_EINVAL; /* config validation already refused this */
     }
@@ -380,7 +380,7 @@ int naap_server_start(int listen_fd, const naap_config *cfg, const naap_route *r
         NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         naap_log_error("libmicrohttpd refused to start on fd %d", listen_fd);
-        naap_trust_proxy_free(srv->trust_proxy);
+        naap_cidr_list_free(srv->trust_proxy);
         free(srv);
         return NAAP_ERR;
     }
@@ -425,7 +425,7 @@ int naap_server_drain(naap_server *srv, int timeout_ms)
     }
     int rc = atomic_load(&srv->inflight) > 0 ? NAAP_ETIMEDOUT : NAAP_OK;
     MHD_stop_daemon(srv->daemon);
-    naap_trust_proxy_free(srv->trust_proxy);
+    naap_cidr_list_free(srv->trust_proxy);
     free(srv);
     return rc;
 }

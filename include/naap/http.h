@@ -64,6 +64,12 @@ struct naap_request {
 const char *naap_request_header(naap_request *req, const char *name);
 /** Decoded value of a query parameter, or NULL if absent. Bad encodings read as absent. */
 const char *naap_request_query(naap_request *req, const char *name);
+/**
+ * The query string as received: its parameters in order, still percent-encoded, joined
+ * as "?a=1&b" (a name without '=' has no value), or "" when there are none. In the
+ * request arena.
+ */
+const char *naap_request_query_string(naap_request *req);
 /** Decoded value of a :param of the matched route, or NULL. */
 const char *naap_request_param(naap_request *req, const char *name);
 

@@ -15,16 +15,18 @@
 enum naap_cache_part {
     NAAP_CACHE_PART_PATH = 1 << 0,    /* the path as requested */
     NAAP_CACHE_PART_QUERY = 1 << 1,   /* the query parameters, in order */
-    NAAP_CACHE_PART_TEAM = 1 << 2,    /* the :teamId param */
+    NAAP_CACHE_PART_PARAM = 1 << 2,   /* the route :param the policy names */
     NAAP_CACHE_PART_USER = 1 << 3,    /* the authenticated user (strict Bearer) */
     NAAP_CACHE_PART_SESSION = 1 << 4, /* the session (Bearer or bare token, api.md 1.4 v3) */
 };
 
-/* A namespace template may name "{user}", "{session}" or a route :param ("{teamId}"),
- * e.g. "team:{teamId}", "user:{user}", "session:{session}", "marketplace". */
+/* A namespace template may name "{user}", "{session}" or a route :param by its name
+ * ("{name}"), e.g. "package:{name}", "user:{user}", "session:{session}", "marketplace"
+ * (the templates live in naap/cache_ns.h). */
 typedef struct naap_cache_policy {
     int ttl; /* seconds, or NAAP_CACHE_TTL_SHORT/MEDIUM/LONG */
     unsigned parts;
+    const char *param; /* with NAAP_CACHE_PART_PARAM: the :param that keys the entry */
     const char *namespaces[NAAP_CACHE_MAX_NAMESPACES];
 } naap_cache_policy;
 

@@ -5,30 +5,11 @@
 #include "naap/compress.h"
 #include "naap/errors.h"
 
-#include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct query_acc {
-    naap_buf *buf;
-};
-
-static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
-{
-    struct query_acc *acc = cls;
-    (void)kind;
-    naap_buf_puts(acc->buf, acc->buf->len ? "&" : "?");
-    naap_buf_puts(acc->buf, key);
-    if (value) {
-        naap_buf_puts(acc->buf, "=");
-        naap_buf_puts(acc->buf, value);
-    }
-    return MHD_YES;
-}
-
-/* Expands "team:{teamId}" with the caller's identity and the route's params; NULL when
- * a value is missing (then nothing may be cached). */
+/* Expands a template such as "package:{name}" with the caller's identity and the route's params;
+ * NULL when a value is missing (then nothing may be cached). */
 static const char *expand(naap_request *req, const char *tmpl, const char *user,
                           const char *session)
 {
@@ -82,18 +63,15 @@ static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_
         naap_buf_puts(&id, " ");
         naap_buf_puts(&id, req->path);
     }
-    if (p->parts & NAAP_CACHE_PART_QUERY) {
-        naap_buf query = {0};
-        struct query_acc acc = {&query};
-        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_query_arg, &acc);
-        if (query.len)
-            naap_buf_append(&id, query.data, query.len);
-        naap_buf_reset(&query);
-    }
-    const char *team = naap_request_param(req, "teamId");
-    if ((p->parts & NAAP_CACHE_PART_TEAM) && team) {
-        naap_buf_puts(&id, "|t=");
-        naap_buf_puts(&id, team);
+    if (p->parts & NAAP_CACHE_PART_QUERY)
+        naap_buf_puts(&id, naap_request_query_string(req));
+    const char *value =
+        (p->parts & NAAP_CACHE_PART_PARAM) && p->param ? naap_request_param(req, p->param) : NULL;
+    if (value) {
+        naap_buf_puts(&id, "|");
+        naap_buf_puts(&id, p->param);
+        naap_buf_puts(&id, "=");
+        naap_buf_puts(&id, value);
     }
     if (user) {
         naap_buf_puts(&id, "|u=");

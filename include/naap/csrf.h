@@ -8,8 +8,8 @@
 
 /**
  * Middleware for every matched request: on /api/v1 writes carrying a Bearer session and
- * an x-csrf-token header, the header must match the session's token. Returns 0 to go
- * on, or answers 403 CSRF_INVALID itself and returns NAAP_EINVAL.
+ * an x-csrf-token header, the header must match the session's token. Returns NAAP_OK to
+ * go on, or NAAP_DONE after answering 403 CSRF_INVALID itself (naap_middleware).
  */
 int naap_csrf_check(naap_request *req);
 

@@ -60,6 +60,13 @@ struct naap_request {
     struct naap_cache_ticket *cache_ticket; /* a response-cache miss to fill after the handler */
 };
 
+/**
+ * A middleware step, run on every routed request before its handler (server.c's
+ * dispatch, in api.md 1.2's order). Returns NAAP_OK to go on, or NAAP_DONE after it has
+ * answered the request itself (naap_respond_*); nothing after it runs then.
+ */
+typedef int (*naap_middleware)(naap_request *req);
+
 /** Value of a request header (case-insensitive name), or NULL. */
 const char *naap_request_header(naap_request *req, const char *name);
 /** Decoded value of a query parameter, or NULL if absent. Bad encodings read as absent. */

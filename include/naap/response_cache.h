@@ -32,11 +32,11 @@ typedef struct naap_cache_policy {
 
 /**
  * Before the handler: answers from the cache when the route has a policy and the entry
- * exists (returns true; X-Cache: HIT). Otherwise returns false, and may leave a ticket
- * on the request for naap_response_cache_store. A caller the policy cannot identify
- * (no valid session for a per-user key) is never served from the cache.
+ * exists (X-Cache: HIT) and returns NAAP_DONE. Otherwise returns NAAP_OK, and may leave a
+ * ticket on the request for naap_response_cache_store. A caller the policy cannot
+ * identify (no valid session for a per-user key) is never served from the cache.
  */
-bool naap_response_cache_lookup(naap_request *req);
+int naap_response_cache_lookup(naap_request *req);
 /** After the handler: stores a 2xx answer under the ticket, or gives the ticket up. */
 void naap_response_cache_store(naap_request *req);
 

@@ -3,6 +3,8 @@
 const char *naap_strerror(int err)
 {
     switch (err) {
+    case NAAP_DONE:
+        return "done";
     case NAAP_OK:
         return "ok";
     case NAAP_EINVAL:

@@ -234,6 +234,16 @@ static void preflight(naap_request *req)
     naap_respond_empty(req, 204);
 }
 
+/* Run in this order on every routed request before its handler (api.md 1.2): CSRF, then
+ * the rate limiter (route->tier, keyed by the caller the auth middleware resolves once),
+ * then the response cache (route->cache). Each answers the request itself when it stops
+ * it. */
+static const naap_middleware middleware[] = {
+    naap_csrf_check,
+    naap_ratelimit_admit,
+    naap_response_cache_lookup,
+};
+
 /* The order follows Express's pipeline (api.md 1.2): CORS preflight, then the JSON body
  * parser (so a malformed body is a 400 even on an unknown path), then routing. */
 static void dispatch(naap_server *srv, naap_request *req)
@@ -272,12 +282,9 @@ static void dispatch(naap_server *srv, naap_request *req)
         naap_respond_error(req, 415, "Content-Type must be application/json");
         return;
     }
-    /* api.md 1.2's order: CSRF, then the rate limiter (route->tier, keyed by the caller
-     * the auth middleware resolves once), then the response cache (route->cache); each
-     * answers the request itself when it stops it */
-    if (naap_csrf_check(req) != NAAP_OK || naap_ratelimit_admit(req) != NAAP_OK ||
-        naap_response_cache_lookup(req))
-        return;
+    for (size_t i = 0; i < sizeof(middleware) / sizeof(*middleware); i++)
+        if (middleware[i](req) != NAAP_OK)
+            return;
     req->match.route->handler(req);
     naap_response_cache_store(req);
 }

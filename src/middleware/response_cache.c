@@ -86,16 +86,16 @@ static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_
     return true;
 }
 
-bool naap_response_cache_lookup(naap_request *req)
+int naap_response_cache_lookup(naap_request *req)
 {
     const naap_cache_policy *policy = req->match.route ? req->match.route->cache : NULL;
     naap_cache_key key;
     naap_cache_blob blob;
 
     if (!policy || (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0))
-        return false;
+        return NAAP_OK;
     if (!build_key(req, policy, &key))
-        return false;
+        return NAAP_OK;
     naap_cache_ticket *ticket = naap_arena_alloc(req->arena, sizeof(*ticket));
     if (naap_cache_lookup(&key, req->arena, &blob, ticket) == NAAP_OK) {
         char *body = naap_xmalloc(blob.body_len + 1);
@@ -109,11 +109,11 @@ bool naap_response_cache_lookup(naap_request *req)
         req->res.gzip_body = blob.gzip; /* in the arena; the compressor checks it matches */
         req->res.gzip_len = blob.gzip_len;
         naap_response_header(req, "X-Cache", "HIT");
-        return true;
+        return NAAP_DONE;
     }
     req->cache_ticket = ticket;
     naap_response_header(req, "X-Cache", "MISS");
-    return false;
+    return NAAP_OK;
 }
 
 void naap_response_cache_store(naap_request *req)

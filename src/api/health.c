@@ -1,8 +1,8 @@
 #include "naap/api.h"
 #include "naap/clock.h"
-#include "naap/db.h"
 #include "naap/errors.h"
 #include "naap/http.h"
+#include "naap/probe.h"
 #include "naap/redis.h"
 #include "naap/status.h"
 #include "naap/version.h"
@@ -19,7 +19,7 @@ void naap_api_health(naap_request *req)
     naap_status status;
     int64_t now = naap_clock_epoch_ms();
     naap_status_get(&status);
-    bool db_ok = naap_db_query_timeout("SELECT 1", 0, NULL, NULL, PROBE_TIMEOUT_MS) == NAAP_OK;
+    bool db_ok = naap_probe_db(PROBE_TIMEOUT_MS) == NAAP_OK;
     bool redis_ok = naap_redis_configured() && naap_redis_ping();
 
     naap_clock_iso8601(now, ts);

@@ -2,10 +2,9 @@
 #define NAAP_ERRORS_H
 
 /* Every fallible naapd function returns 0 on success or one of these negative codes.
- * The HTTP status for a code is decided once, in the API layer, never in the stores.
- * Middleware also returns NAAP_DONE, which is not a failure (nginx's NGX_DONE). */
+ * The HTTP status for a code is decided once, in the API layer, never in the stores. */
 enum naap_err {
-    NAAP_DONE = 1, /* the request has been answered: stop, run nothing after this */
+    NAAP_DONE = 1, /* not a failure: the request has been answered, stop (nginx's NGX_DONE) */
     NAAP_OK = 0,
     NAAP_ERR = -1,          /* unexpected failure; logged where it happened */
     NAAP_EINVAL = -2,       /* bad input from the caller */

@@ -1,6 +1,8 @@
 #ifndef NAAP_CACHE_NS_H
 #define NAAP_CACHE_NS_H
 
+#include <stddef.h>
+
 #include "naap/arena.h"
 
 /* Cache namespaces, named in one place. A cached answer lives in the namespaces its route
@@ -21,6 +23,11 @@
 const char *naap_ns_user(naap_arena *arena, const char *user_id);
 /** "session:<sid>": what is cached for one session. */
 const char *naap_ns_session(naap_arena *arena, const char *sid);
+/**
+ * naap_ns_session written into out (outlen bytes), for callers without an arena.
+ * Returns 0, or NAAP_ETOOLARGE when it does not fit (out then holds no name).
+ */
+int naap_ns_session_buf(char *out, size_t outlen, const char *sid);
 /** "team:<id>": what any member sees of one team. */
 const char *naap_ns_team(naap_arena *arena, const char *team_id);
 /** "memberships:<user id>": the list of a user's teams (GET /teams), which shows every

@@ -1,37 +1,15 @@
 #ifndef NAAP_CSRF_H
 #define NAAP_CSRF_H
 
-#include "naap/router.h"
+#include "naap/http.h"
 
-/* CSRF tokens (api.md 1.5 as amended by decisions.md 6). A token is 64 lowercase hex
- * digits bound to a session (its sid, so it survives a refresh that re-signs the JWT)
- * for 24 h from issue. They live in Redis, shared by every worker and host; while Redis
- * cannot be reached a per-process map stands in. */
-
-#define NAAP_CSRF_TTL_S (24 * 3600)
-#define NAAP_CSRF_LEN 64
-
-/**
- * The token bound to sid, minting one if none is (or it expired). Writes it into out.
- * Never fails: without Redis the token is kept in this process's memory.
- */
-void naap_csrf_issue(const char *sid, char out[NAAP_CSRF_LEN + 1]);
-
-/**
- * Checks a client's token against the one bound to sid (hex-decoded as Node does, upper
- * case accepted, compared in constant time). Returns 0 if it matches Redis's token or
- * one this process minted while Redis was away; NAAP_EINVAL if it matches neither or
- * none is bound; NAAP_EUNAVAILABLE if Redis cannot say and this process holds none.
- */
-int naap_csrf_verify(const char *sid, const char *sent);
-
-/** Unbinds sid's token (logout, revocation) in Redis and in this process. */
-void naap_csrf_revoke(const char *sid);
+/* CSRF middleware (api.md 1.5 as amended by decisions.md 6); the tokens themselves are
+ * kept by the store (naap/csrf_store.h). */
 
 /**
  * Middleware for every matched request: on /api/v1 writes carrying a Bearer session and
- * an x-csrf-token header, the header must match the session's token. Returns 0 to go
- * on, or answers 403 CSRF_INVALID itself and returns NAAP_EINVAL.
+ * an x-csrf-token header, the header must match the session's token. Returns NAAP_OK to
+ * go on, or NAAP_DONE after answering 403 CSRF_INVALID itself (naap_middleware).
  */
 int naap_csrf_check(naap_request *req);
 

@@ -60,10 +60,23 @@ struct naap_request {
     struct naap_cache_ticket *cache_ticket; /* a response-cache miss to fill after the handler */
 };
 
+/**
+ * A middleware step, run on every routed request before its handler (server.c's
+ * dispatch, in api.md 1.2's order). Returns NAAP_OK to go on, or NAAP_DONE after it has
+ * answered the request itself (naap_respond_*); nothing after it runs then.
+ */
+typedef int (*naap_middleware)(naap_request *req);
+
 /** Value of a request header (case-insensitive name), or NULL. */
 const char *naap_request_header(naap_request *req, const char *name);
 /** Decoded value of a query parameter, or NULL if absent. Bad encodings read as absent. */
 const char *naap_request_query(naap_request *req, const char *name);
+/**
+ * The query string as received: its parameters in order, still percent-encoded, joined
+ * as "?a=1&b" (a name without '=' has no value), or "" when there are none. In the
+ * request arena.
+ */
+const char *naap_request_query_string(naap_request *req);
 /** Decoded value of a :param of the matched route, or NULL. */
 const char *naap_request_param(naap_request *req, const char *name);
 

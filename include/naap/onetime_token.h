@@ -22,9 +22,9 @@ typedef struct naap_onetime_token {
     bool used;
 } naap_onetime_token;
 
-/** Looks token up. Returns a store error, or 0 with *found saying whether it exists. */
-int naap_onetime_token_load(enum naap_onetime_kind kind, const char *token, naap_onetime_token *out,
-                            bool *found);
+/** Looks token up. Returns 0 with the row in *out, NAAP_ENOTFOUND, or a store error. */
+int naap_onetime_token_load(enum naap_onetime_kind kind, const char *token,
+                            naap_onetime_token *out);
 /**
  * Marks the row spent at now_iso, only if it is still unspent, in the current transaction.
  * Returns 0, NAAP_ECONFLICT when another request spent it first, or a store error.

@@ -11,7 +11,7 @@
 void naap_ratelimit_init(const naap_config *cfg);
 /**
  * Counts the request against its route's tier and sets the X-RateLimit-* headers.
- * Returns 0 to go on, or NAAP_ETOOLARGE after answering 429 itself.
+ * Returns NAAP_OK to go on, or NAAP_DONE after answering 429 itself (naap_middleware).
  */
 int naap_ratelimit_admit(naap_request *req);
 

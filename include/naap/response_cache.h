@@ -15,26 +15,28 @@
 enum naap_cache_part {
     NAAP_CACHE_PART_PATH = 1 << 0,    /* the path as requested */
     NAAP_CACHE_PART_QUERY = 1 << 1,   /* the query parameters, in order */
-    NAAP_CACHE_PART_TEAM = 1 << 2,    /* the :teamId param */
+    NAAP_CACHE_PART_PARAM = 1 << 2,   /* the route :param the policy names */
     NAAP_CACHE_PART_USER = 1 << 3,    /* the authenticated user (strict Bearer) */
     NAAP_CACHE_PART_SESSION = 1 << 4, /* the session (Bearer or bare token, api.md 1.4 v3) */
 };
 
-/* A namespace template may name "{user}", "{session}" or a route :param ("{teamId}"),
- * e.g. "team:{teamId}", "user:{user}", "session:{session}", "marketplace". */
+/* A namespace template may name "{user}", "{session}" or a route :param by its name
+ * ("{name}"), e.g. "package:{name}", "user:{user}", "session:{session}", "marketplace"
+ * (the templates live in naap/cache_ns.h). */
 typedef struct naap_cache_policy {
     int ttl; /* seconds, or NAAP_CACHE_TTL_SHORT/MEDIUM/LONG */
     unsigned parts;
+    const char *param; /* with NAAP_CACHE_PART_PARAM: the :param that keys the entry */
     const char *namespaces[NAAP_CACHE_MAX_NAMESPACES];
 } naap_cache_policy;
 
 /**
  * Before the handler: answers from the cache when the route has a policy and the entry
- * exists (returns true; X-Cache: HIT). Otherwise returns false, and may leave a ticket
- * on the request for naap_response_cache_store. A caller the policy cannot identify
- * (no valid session for a per-user key) is never served from the cache.
+ * exists (X-Cache: HIT) and returns NAAP_DONE. Otherwise returns NAAP_OK, and may leave a
+ * ticket on the request for naap_response_cache_store. A caller the policy cannot
+ * identify (no valid session for a per-user key) is never served from the cache.
  */
-bool naap_response_cache_lookup(naap_request *req);
+int naap_response_cache_lookup(naap_request *req);
 /** After the handler: stores a 2xx answer under the ticket, or gives the ticket up. */
 void naap_response_cache_store(naap_request *req);
 

@@ -4,7 +4,7 @@
 #include "naap/auth_api.h"
 #include "naap/clock.h"
 #include "naap/config.h"
-#include "naap/csrf.h"
+#include "naap/csrf_store.h"
 #include "naap/db.h"
 #include "naap/errors.h"
 

@@ -1,10 +1,10 @@
 #include "naap/api.h"
 #include "naap/clock.h"
-#include "naap/db.h"
 #include "naap/errors.h"
 #include "naap/http.h"
+#include "naap/probe.h"
 #include "naap/redis.h"
-#include "naap/shared.h"
+#include "naap/status.h"
 #include "naap/version.h"
 
 /* A load balancer must get its answer quickly even while PostgreSQL hangs, so the probe
@@ -16,9 +16,10 @@
 void naap_api_health(naap_request *req)
 {
     char ts[25];
-    naap_shared *shared = naap_shared_get();
+    naap_status status;
     int64_t now = naap_clock_epoch_ms();
-    bool db_ok = naap_db_query_timeout("SELECT 1", 0, NULL, NULL, PROBE_TIMEOUT_MS) == NAAP_OK;
+    naap_status_get(&status);
+    bool db_ok = naap_probe_db(PROBE_TIMEOUT_MS) == NAAP_OK;
     bool redis_ok = naap_redis_configured() && naap_redis_ping();
 
     naap_clock_iso8601(now, ts);
@@ -32,8 +33,9 @@ void naap_api_health(naap_request *req)
     json_object_set_new(body, "cache",
                         json_pack("{s:s,s:b,s:i}", "backend", redis_ok ? "redis" : "memory",
                                   "redisConnected", redis_ok, "memoryEntries", 0));
-    json_object_set_new(body, "workers", json_integer(shared ? shared->live_workers : 1));
-    json_object_set_new(body, "uptimeSeconds",
-                        json_integer(shared ? (now - shared->started_epoch_ms) / 1000 : 0));
+    json_object_set_new(body, "workers", json_integer(status.live_workers));
+    json_object_set_new(
+        body, "uptimeSeconds",
+        json_integer(status.started_epoch_ms ? (now - status.started_epoch_ms) / 1000 : 0));
     naap_respond_json(req, db_ok ? 200 : 503, body);
 }

@@ -1,10 +1,18 @@
 #include "naap/shared.h"
 #include "naap/clock.h"
+#include "naap/status.h"
 
 #include <string.h>
 #include <sys/mman.h>
 
 static naap_shared *shared;
+
+/* What /healthz reports, read by workers through naap/status.h. */
+static void read_status(naap_status *out)
+{
+    out->live_workers = atomic_load(&shared->live_workers);
+    out->started_epoch_ms = shared->started_epoch_ms;
+}
 
 naap_shared *naap_shared_create(void)
 {
@@ -15,6 +23,7 @@ naap_shared *naap_shared_create(void)
     shared = p;
     memset(shared, 0, sizeof(*shared));
     shared->started_epoch_ms = naap_clock_epoch_ms();
+    naap_status_set_source(read_status); /* inherited by the workers across fork */
     return shared;
 }
 

@@ -3,7 +3,7 @@
 #include "naap/errors.h"
 #include "naap/log.h"
 #include "naap/password.h"
-#include "naap/trust_proxy.h"
+#include "naap/cidr.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -340,15 +340,15 @@ int naap_config_validate(const naap_config *cfg, char *err, size_t errlen)
         set_err(err, errlen, "REDIS_URL: expected redis://host:port[/db] or unix:///path");
         return NAAP_EINVAL;
     }
-    naap_trust_proxy *tp = NULL;
-    if (naap_trust_proxy_parse(cfg->trust_proxy, &tp) != NAAP_OK) {
+    naap_cidr_list *proxies = NULL;
+    if (naap_cidr_list_parse(cfg->trust_proxy, &proxies) != NAAP_OK) {
         set_err(err, errlen,
                 "TRUST_PROXY: expected a comma-separated list of IPs, CIDRs, loopback, "
                 "linklocal, uniquelocal, or false, got \"%s\"",
                 cfg->trust_proxy);
         return NAAP_EINVAL;
     }
-    naap_trust_proxy_free(tp);
+    naap_cidr_list_free(proxies);
     size_t secret_len = strlen(cfg->jwt_secret);
     if (cfg->production && secret_len < 32) {
         set_err(err, errlen, "JWT_SECRET: production needs a secret of at least 32 bytes (%s)",

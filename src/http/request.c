@@ -23,6 +23,29 @@ const char *naap_request_query(naap_request *req, const char *name)
     return naap_url_decode(raw, len, out, 1) < 0 ? NULL : out;
 }
 
+static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    naap_buf *buf = cls;
+    (void)kind;
+    naap_buf_puts(buf, buf->len ? "&" : "?");
+    naap_buf_puts(buf, key);
+    if (value) {
+        naap_buf_puts(buf, "=");
+        naap_buf_puts(buf, value);
+    }
+    return MHD_YES;
+}
+
+const char *naap_request_query_string(naap_request *req)
+{
+    naap_buf query = {0};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_query_arg, &query);
+    const char *out = naap_arena_strndup(req->arena, query.data ? query.data : "", query.len);
+    naap_buf_reset(&query);
+    return out;
+}
+
 const char *naap_request_param(naap_request *req, const char *name)
 {
     size_t len = strlen(name);

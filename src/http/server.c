@@ -36,7 +36,7 @@ struct naap_server {
     const naap_config *cfg;
     const naap_route *routes;
     size_t nroutes;
-    naap_trust_proxy *trust_proxy;
+    naap_cidr_list *trust_proxy;
     atomic_int inflight;
     atomic_bool draining;
 };
@@ -234,6 +234,16 @@ static void preflight(naap_request *req)
     naap_respond_empty(req, 204);
 }
 
+/* Run in this order on every routed request before its handler (api.md 1.2): CSRF, then
+ * the rate limiter (route->tier, keyed by the caller the auth middleware resolves once),
+ * then the response cache (route->cache). Each answers the request itself when it stops
+ * it. */
+static const naap_middleware middleware[] = {
+    naap_csrf_check,
+    naap_ratelimit_admit,
+    naap_response_cache_lookup,
+};
+
 /* The order follows Express's pipeline (api.md 1.2): CORS preflight, then the JSON body
  * parser (so a malformed body is a 400 even on an unknown path), then routing. */
 static void dispatch(naap_server *srv, naap_request *req)
@@ -272,12 +282,9 @@ static void dispatch(naap_server *srv, naap_request *req)
         naap_respond_error(req, 415, "Content-Type must be application/json");
         return;
     }
-    /* api.md 1.2's order: CSRF, then the rate limiter (route->tier, keyed by the caller
-     * the auth middleware resolves once), then the response cache (route->cache); each
-     * answers the request itself when it stops it */
-    if (naap_csrf_check(req) != NAAP_OK || naap_ratelimit_admit(req) != NAAP_OK ||
-        naap_response_cache_lookup(req))
-        return;
+    for (size_t i = 0; i < sizeof(middleware) / sizeof(*middleware); i++)
+        if (middleware[i](req) != NAAP_OK)
+            return;
     req->match.route->handler(req);
     naap_response_cache_store(req);
 }
@@ -362,7 +369,7 @@ int naap_server_start(int listen_fd, const naap_config *cfg, const naap_route *r
     srv->cfg = cfg;
     srv->routes = routes;
     srv->nroutes = nroutes;
-    if (naap_trust_proxy_parse(cfg->trust_proxy, &srv->trust_proxy) != NAAP_OK) {
+    if (naap_cidr_list_parse(cfg->trust_proxy, &srv->trust_proxy) != NAAP_OK) {
         free(srv);
         return NAAP_EINVAL; /* config validation already refused this */
     }
@@ -380,7 +387,7 @@ int naap_server_start(int listen_fd, const naap_config *cfg, const naap_route *r
         NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         naap_log_error("libmicrohttpd refused to start on fd %d", listen_fd);
-        naap_trust_proxy_free(srv->trust_proxy);
+        naap_cidr_list_free(srv->trust_proxy);
         free(srv);
         return NAAP_ERR;
     }
@@ -425,7 +432,7 @@ int naap_server_drain(naap_server *srv, int timeout_ms)
     }
     int rc = atomic_load(&srv->inflight) > 0 ? NAAP_ETIMEDOUT : NAAP_OK;
     MHD_stop_daemon(srv->daemon);
-    naap_trust_proxy_free(srv->trust_proxy);
+    naap_cidr_list_free(srv->trust_proxy);
     free(srv);
     return rc;
 }

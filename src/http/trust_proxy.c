@@ -1,167 +1,22 @@
 #include "naap/trust_proxy.h"
-#include "naap/alloc.h"
 #include "naap/errors.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <netinet/in.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-struct cidr {
-    int family; /* AF_INET or AF_INET6 */
-    unsigned char addr[16];
-    int prefix;
-};
-
-struct naap_trust_proxy {
-    size_t count;
-    struct cidr entries[];
-};
-
-/* Express's named ranges (proxy-addr), so an operator's TRUST_PROXY keeps its meaning. */
-static const struct {
-    const char *name;
-    const char *ranges[4];
-} named[] = {
-    {"loopback", {"127.0.0.1/8", "::1/128", NULL}},
-    {"linklocal", {"169.254.0.0/16", "fe80::/10", NULL}},
-    {"uniquelocal", {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}},
-};
-
-/* Parses an address, folding v4-mapped IPv6 into IPv4 so ::ffff:10.0.0.1 matches 10/8. */
-static int parse_addr(const char *s, int *family, unsigned char addr[16])
-{
-    if (inet_pton(AF_INET, s, addr) == 1) {
-        *family = AF_INET;
-        return NAAP_OK;
-    }
-    if (inet_pton(AF_INET6, s, addr) == 1) {
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (memcmp(addr, mapped, 12) == 0) {
-            memmove(addr, addr + 12, 4);
-            *family = AF_INET;
-        } else {
-            *family = AF_INET6;
-        }
-        return NAAP_OK;
-    }
-    return NAAP_EINVAL;
-}
-
-static int parse_cidr(const char *s, struct cidr *out)
-{
-    char buf[64];
-    const char *slash = strchr(s, '/');
-    size_t len = slash ? (size_t)(slash - s) : strlen(s);
-
-    if (len == 0 || len >= sizeof(buf))
-        return NAAP_EINVAL;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    if (parse_addr(buf, &out->family, out->addr) != NAAP_OK)
-        return NAAP_EINVAL;
-    int max = out->family == AF_INET ? 32 : 128;
-    out->prefix = max;
-    if (slash) {
-        char *end;
-        long p = strtol(slash + 1, &end, 10);
-        if (end == slash + 1 || *end || p < 0 || p > max)
-            return NAAP_EINVAL;
-        out->prefix = (int)p;
-    }
-    return NAAP_OK;
-}
-
-static int cidr_contains(const struct cidr *c, int family, const unsigned char *addr)
-{
-    if (c->family != family)
-        return 0;
-    int full = c->prefix / 8, rest = c->prefix % 8;
-    if (memcmp(c->addr, addr, (size_t)full) != 0)
-        return 0;
-    if (rest == 0)
-        return 1;
-    unsigned char mask = (unsigned char)(0xff << (8 - rest));
-    return (c->addr[full] & mask) == (addr[full] & mask);
-}
-
-int naap_trust_proxy_parse(const char *spec, naap_trust_proxy **out)
-{
-    size_t cap = 8, count = 0;
-    naap_trust_proxy *tp = naap_xmalloc(sizeof(*tp) + cap * sizeof(struct cidr));
-    char *copy = naap_xstrdup(spec), *save = NULL;
-    int rc = NAAP_OK;
-
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (isspace((unsigned char)*tok))
-            tok++;
-        char *end = tok + strlen(tok);
-        while (end > tok && isspace((unsigned char)end[-1]))
-            *--end = '\0';
-        if (*tok == '\0' || strcasecmp(tok, "false") == 0)
-            continue;
-        const char *const *ranges = NULL;
-        const char *single[2] = {tok, NULL};
-        for (size_t i = 0; i < sizeof(named) / sizeof(*named); i++)
-            if (strcasecmp(tok, named[i].name) == 0)
-                ranges = named[i].ranges;
-        if (!ranges)
-            ranges = single;
-        for (size_t i = 0; i < 4 && ranges[i]; i++) {
-            if (count == cap) {
-                cap *= 2;
-                tp = naap_xrealloc(tp, sizeof(*tp) + cap * sizeof(struct cidr));
-            }
-            if (parse_cidr(ranges[i], &tp->entries[count]) != NAAP_OK) {
-                rc = NAAP_EINVAL;
-                goto out;
-            }
-            count++;
-        }
-    }
-out:
-    free(copy);
-    if (rc != NAAP_OK) {
-        free(tp);
-        return rc;
-    }
-    tp->count = count;
-    *out = tp;
-    return NAAP_OK;
-}
-
-void naap_trust_proxy_free(naap_trust_proxy *tp)
-{
-    free(tp);
-}
-
-int naap_trust_proxy_trusts(const naap_trust_proxy *tp, const char *ip)
-{
-    unsigned char addr[16];
-    int family;
-
-    if (!tp || parse_addr(ip, &family, addr) != NAAP_OK)
-        return 0;
-    for (size_t i = 0; i < tp->count; i++)
-        if (cidr_contains(&tp->entries[i], family, addr))
-            return 1;
-    return 0;
-}
 
 static void normalize(const char *ip, char *out, size_t outlen)
 {
     unsigned char addr[16];
     int family;
-    if (parse_addr(ip, &family, addr) != NAAP_OK ||
+    if (naap_cidr_addr_parse(ip, &family, addr) != NAAP_OK ||
         !inet_ntop(family, addr, out, (socklen_t)outlen))
         snprintf(out, outlen, "%s", ip);
 }
 
-void naap_trust_proxy_client_ip(const naap_trust_proxy *tp, const struct sockaddr *peer,
+void naap_trust_proxy_client_ip(const naap_cidr_list *trusted, const struct sockaddr *peer,
                                 const char *xff, char *out, size_t outlen)
 {
     char peer_ip[INET6_ADDRSTRLEN] = "unknown";
@@ -172,7 +27,7 @@ void naap_trust_proxy_client_ip(const naap_trust_proxy *tp, const struct sockadd
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, peer_ip,
                   sizeof(peer_ip));
     normalize(peer_ip, out, outlen);
-    if (!xff || !naap_trust_proxy_trusts(tp, peer_ip))
+    if (!xff || !naap_cidr_list_contains(trusted, peer_ip))
         return;
 
     /* walk the header right to left; each hop must itself be trusted to vouch for the next */
@@ -194,10 +49,10 @@ void naap_trust_proxy_client_ip(const naap_trust_proxy *tp, const struct sockadd
             return; /* a malformed hop ends the walk at the last good address */
         memcpy(hop, a, len);
         hop[len] = '\0';
-        if (parse_addr(hop, &family, scratch) != NAAP_OK)
+        if (naap_cidr_addr_parse(hop, &family, scratch) != NAAP_OK)
             return;
         normalize(hop, out, outlen);
-        if (!naap_trust_proxy_trusts(tp, hop))
+        if (!naap_cidr_list_contains(trusted, hop))
             return;
         end = start > xff ? start - 1 : xff;
     }

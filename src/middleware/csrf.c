@@ -1,5 +1,6 @@
 #include "naap/auth.h"
 #include "naap/csrf.h"
+#include "naap/csrf_store.h"
 #include "naap/errors.h"
 #include "naap/http.h"
 
@@ -29,7 +30,7 @@ static int reject(naap_request *req)
     naap_respond_json(
         req, 403,
         json_pack("{s:s,s:s}", "error", "Invalid or missing CSRF token", "code", "CSRF_INVALID"));
-    return NAAP_EINVAL;
+    return NAAP_DONE;
 }
 
 int naap_csrf_check(naap_request *req)

@@ -60,5 +60,5 @@ int naap_ratelimit_admit(naap_request *req)
     naap_respond_json(req, 429,
                       json_pack("{s:s,s:I}", "error", "Too many requests, please try again later",
                                 "retryAfter", (json_int_t)retry_after));
-    return NAAP_ETOOLARGE;
+    return NAAP_DONE;
 }

@@ -5,30 +5,11 @@
 #include "naap/compress.h"
 #include "naap/errors.h"
 
-#include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct query_acc {
-    naap_buf *buf;
-};
-
-static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
-{
-    struct query_acc *acc = cls;
-    (void)kind;
-    naap_buf_puts(acc->buf, acc->buf->len ? "&" : "?");
-    naap_buf_puts(acc->buf, key);
-    if (value) {
-        naap_buf_puts(acc->buf, "=");
-        naap_buf_puts(acc->buf, value);
-    }
-    return MHD_YES;
-}
-
-/* Expands "team:{teamId}" with the caller's identity and the route's params; NULL when
- * a value is missing (then nothing may be cached). */
+/* Expands a template such as "package:{name}" with the caller's identity and the route's params;
+ * NULL when a value is missing (then nothing may be cached). */
 static const char *expand(naap_request *req, const char *tmpl, const char *user,
                           const char *session)
 {
@@ -82,18 +63,15 @@ static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_
         naap_buf_puts(&id, " ");
         naap_buf_puts(&id, req->path);
     }
-    if (p->parts & NAAP_CACHE_PART_QUERY) {
-        naap_buf query = {0};
-        struct query_acc acc = {&query};
-        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, add_query_arg, &acc);
-        if (query.len)
-            naap_buf_append(&id, query.data, query.len);
-        naap_buf_reset(&query);
-    }
-    const char *team = naap_request_param(req, "teamId");
-    if ((p->parts & NAAP_CACHE_PART_TEAM) && team) {
-        naap_buf_puts(&id, "|t=");
-        naap_buf_puts(&id, team);
+    if (p->parts & NAAP_CACHE_PART_QUERY)
+        naap_buf_puts(&id, naap_request_query_string(req));
+    const char *value =
+        (p->parts & NAAP_CACHE_PART_PARAM) && p->param ? naap_request_param(req, p->param) : NULL;
+    if (value) {
+        naap_buf_puts(&id, "|");
+        naap_buf_puts(&id, p->param);
+        naap_buf_puts(&id, "=");
+        naap_buf_puts(&id, value);
     }
     if (user) {
         naap_buf_puts(&id, "|u=");
@@ -108,16 +86,16 @@ static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_
     return true;
 }
 
-bool naap_response_cache_lookup(naap_request *req)
+int naap_response_cache_lookup(naap_request *req)
 {
     const naap_cache_policy *policy = req->match.route ? req->match.route->cache : NULL;
     naap_cache_key key;
     naap_cache_blob blob;
 
     if (!policy || (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0))
-        return false;
+        return NAAP_OK;
     if (!build_key(req, policy, &key))
-        return false;
+        return NAAP_OK;
     naap_cache_ticket *ticket = naap_arena_alloc(req->arena, sizeof(*ticket));
     if (naap_cache_lookup(&key, req->arena, &blob, ticket) == NAAP_OK) {
         char *body = naap_xmalloc(blob.body_len + 1);
@@ -131,11 +109,11 @@ bool naap_response_cache_lookup(naap_request *req)
         req->res.gzip_body = blob.gzip; /* in the arena; the compressor checks it matches */
         req->res.gzip_len = blob.gzip_len;
         naap_response_header(req, "X-Cache", "HIT");
-        return true;
+        return NAAP_DONE;
     }
     req->cache_ticket = ticket;
     naap_response_header(req, "X-Cache", "MISS");
-    return false;
+    return NAAP_OK;
 }
 
 void naap_response_cache_store(naap_request *req)

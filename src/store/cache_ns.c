@@ -2,6 +2,10 @@
 #include "naap/cache.h"
 #include "naap/errors.h"
 
+#include <stdio.h>
+
+#define NS_SESSION "session:%s"
+
 const char *naap_ns_user(naap_arena *arena, const char *user_id)
 {
     return naap_arena_printf(arena, "user:%s", user_id);
@@ -9,7 +13,18 @@ const char *naap_ns_user(naap_arena *arena, const char *user_id)
 
 const char *naap_ns_session(naap_arena *arena, const char *sid)
 {
-    return naap_arena_printf(arena, "session:%s", sid);
+    return naap_arena_printf(arena, NS_SESSION, sid);
+}
+
+int naap_ns_session_buf(char *out, size_t outlen, const char *sid)
+{
+    int n = snprintf(out, outlen, NS_SESSION, sid);
+    if (n < 0 || (size_t)n >= outlen) {
+        if (outlen)
+            out[0] = '\0';
+        return NAAP_ETOOLARGE;
+    }
+    return NAAP_OK;
 }
 
 const char *naap_ns_team(naap_arena *arena, const char *team_id)

@@ -1,7 +1,7 @@
+#include "naap/csrf_store.h"
 #include "naap/alloc.h"
 #include "naap/clock.h"
 #include "naap/crypto.h"
-#include "naap/csrf.h"
 #include "naap/errors.h"
 #include "naap/redis.h"
 
@@ -59,8 +59,9 @@ static void mem_purge(int64_t now)
     next_purge_ms = now + MEM_PURGE_EVERY_MS;
 }
 
-/* Finds the live entry for digest; with create, mints one if absent (and room allows).
- * Returns 1 and copies the token into out when there is one. Call with mem_lock held. */
+/* Finds the live entry for digest; with create, keeps out as its token if absent (and
+ * room allows). Returns 0 and copies the token into out when there is one, else
+ * NAAP_ENOTFOUND. Call with mem_lock held. */
 static int mem_find(const char *digest, bool create, char out[NAAP_CSRF_LEN + 1])
 {
     int64_t now = naap_clock_epoch_ms();
@@ -70,10 +71,10 @@ static int mem_find(const char *digest, bool create, char out[NAAP_CSRF_LEN + 1]
     for (struct mem_entry *e = *head; e; e = e->next)
         if (strcmp(e->key, digest) == 0 && e->expires_ms > now) {
             memcpy(out, e->token, NAAP_CSRF_LEN + 1);
-            return 1;
+            return NAAP_OK;
         }
     if (!create || mem_count >= MEM_MAX_ENTRIES)
-        return 0;
+        return NAAP_ENOTFOUND;
     struct mem_entry *e = naap_xcalloc(1, sizeof(*e));
     memcpy(e->key, digest, 65);
     memcpy(e->token, out, NAAP_CSRF_LEN + 1);
@@ -81,7 +82,7 @@ static int mem_find(const char *digest, bool create, char out[NAAP_CSRF_LEN + 1]
     e->next = *head;
     *head = e;
     mem_count++;
-    return 1;
+    return NAAP_OK;
 }
 
 static void mem_remove(const char *digest)
@@ -103,17 +104,18 @@ static bool is_token(const redisReply *r)
     return r && r->type == REDIS_REPLY_STRING && r->len == NAAP_CSRF_LEN;
 }
 
-/* Returns 1 with the token, 0 if Redis has none, -1 if Redis cannot answer. */
+/* Returns 0 with the token, NAAP_ENOTFOUND if Redis has none, NAAP_EUNAVAILABLE if Redis
+ * cannot answer. */
 static int redis_get(const char *key, char out[NAAP_CSRF_LEN + 1])
 {
     const char *argv[] = {"GET", key};
     redisReply *r = naap_redis_command(2, argv, NULL);
-    int rc = -1;
+    int rc = NAAP_EUNAVAILABLE;
     if (is_token(r)) {
         memcpy(out, r->str, NAAP_CSRF_LEN + 1);
-        rc = 1;
+        rc = NAAP_OK;
     } else if (r && r->type == REDIS_REPLY_NIL) {
-        rc = 0;
+        rc = NAAP_ENOTFOUND;
     }
     freeReplyObject(r);
     return rc;
@@ -129,9 +131,9 @@ static void mint(char out[NAAP_CSRF_LEN + 1])
 static int mem_get(const char *digest, char out[NAAP_CSRF_LEN + 1])
 {
     pthread_mutex_lock(&mem_lock);
-    int found = mem_find(digest, false, out);
+    int rc = mem_find(digest, false, out);
     pthread_mutex_unlock(&mem_lock);
-    return found;
+    return rc;
 }
 
 void naap_csrf_issue(const char *sid, char out[NAAP_CSRF_LEN + 1])
@@ -140,13 +142,13 @@ void naap_csrf_issue(const char *sid, char out[NAAP_CSRF_LEN + 1])
 
     digest_of(sid, digest);
     snprintf(key, sizeof(key), "naap:csrf:%s", digest);
-    int found = redis_get(key, out);
-    if (found == 1)
+    int in_redis = redis_get(key, out);
+    if (in_redis == NAAP_OK)
         return;
     /* a token handed out while Redis was away is carried over rather than replaced */
-    if (!mem_get(digest, out))
+    if (mem_get(digest, out) == NAAP_ENOTFOUND)
         mint(out);
-    if (found == 0) {
+    if (in_redis == NAAP_ENOTFOUND) {
         /* NX: two requests minting at once agree on whichever token landed first */
         snprintf(ttl, sizeof(ttl), "%d", NAAP_CSRF_TTL_S);
         const char *argv[] = {"SET", key, out, "EX", ttl, "NX"};
@@ -154,7 +156,7 @@ void naap_csrf_issue(const char *sid, char out[NAAP_CSRF_LEN + 1])
         bool stored = r && r->type == REDIS_REPLY_STATUS;
         bool lost_race = r && r->type == REDIS_REPLY_NIL;
         freeReplyObject(r);
-        if (stored || (lost_race && redis_get(key, out) == 1))
+        if (stored || (lost_race && redis_get(key, out) == NAAP_OK))
             return;
     }
     pthread_mutex_lock(&mem_lock);
@@ -178,12 +180,12 @@ int naap_csrf_verify(const char *sid, const char *sent)
     digest_of(sid, digest);
     snprintf(key, sizeof(key), "naap:csrf:%s", digest);
     int in_redis = redis_get(key, bound);
-    if (in_redis == 1 && tokens_match(sent, bound))
+    if (in_redis == NAAP_OK && tokens_match(sent, bound))
         return NAAP_OK;
     /* a token minted here during a Redis hiccup stays good on this worker */
-    if (mem_get(digest, bound))
+    if (mem_get(digest, bound) == NAAP_OK)
         return tokens_match(sent, bound) ? NAAP_OK : NAAP_EINVAL;
-    return in_redis < 0 ? NAAP_EUNAVAILABLE : NAAP_EINVAL;
+    return in_redis == NAAP_EUNAVAILABLE ? NAAP_EUNAVAILABLE : NAAP_EINVAL;
 }
 
 void naap_csrf_revoke(const char *sid)

@@ -25,17 +25,17 @@ static const struct {
          "DELETE FROM \"EmailVerificationToken\" WHERE id = $1"},
 };
 
-int naap_onetime_token_load(enum naap_onetime_kind kind, const char *token, naap_onetime_token *out,
-                            bool *found)
+int naap_onetime_token_load(enum naap_onetime_kind kind, const char *token, naap_onetime_token *out)
 {
     naap_db_rows *rows = NULL;
     const char *params[] = {token};
     int rc = naap_db_query(sql[kind].load, 1, params, &rows);
 
-    *found = rc == NAAP_OK && naap_db_rows_count(rows) > 0 &&
-             strlen(naap_db_value(rows, 0, 0)) < sizeof(out->id) &&
-             strlen(naap_db_value(rows, 0, 1)) < sizeof(out->user_id);
-    if (*found) {
+    if (rc == NAAP_OK &&
+        !(naap_db_rows_count(rows) > 0 && strlen(naap_db_value(rows, 0, 0)) < sizeof(out->id) &&
+          strlen(naap_db_value(rows, 0, 1)) < sizeof(out->user_id)))
+        rc = NAAP_ENOTFOUND;
+    if (rc == NAAP_OK) {
         strcpy(out->id, naap_db_value(rows, 0, 0));
         strcpy(out->user_id, naap_db_value(rows, 0, 1));
         out->expires_ms = strtoll(naap_db_value(rows, 0, 2), NULL, 10);

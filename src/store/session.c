@@ -1,9 +1,10 @@
 #include "naap/session.h"
 #include "naap/cache.h"
+#include "naap/cache_ns.h"
 #include "naap/alloc.h"
 #include "naap/clock.h"
 #include "naap/crypto.h"
-#include "naap/csrf.h"
+#include "naap/csrf_store.h"
 #include "naap/db.h"
 #include "naap/errors.h"
 #include "naap/redis.h"
@@ -123,8 +124,8 @@ static void cache_put(const char *key, const naap_session *s, int64_t last_used_
 static void invalidate_responses(const char *sid)
 {
     char ns[NAAP_CACHE_NS_MAX + 1];
-    if (snprintf(ns, sizeof(ns), "session:%s", sid) < (int)sizeof(ns))
-        naap_cache_invalidate(ns);
+    if (naap_ns_session_buf(ns, sizeof(ns), sid) == NAAP_OK)
+        NAAP_INVALIDATE(ns);
 }
 
 void naap_session_uncache(const char *sid)

@@ -1,4 +1,5 @@
 #include "check.h"
+#include "naap/cidr.h"
 #include "naap/errors.h"
 #include "naap/trust_proxy.h"
 
@@ -14,33 +15,33 @@ static struct sockaddr_in v4(const char *ip)
 
 static void test_parse(void)
 {
-    naap_trust_proxy *tp = NULL;
-    CHECK(naap_trust_proxy_parse("loopback, 10.1.0.0/16, fd00::/8", &tp) == NAAP_OK);
-    CHECK(naap_trust_proxy_trusts(tp, "127.0.0.1"));
-    CHECK(naap_trust_proxy_trusts(tp, "::1"));
-    CHECK(naap_trust_proxy_trusts(tp, "::ffff:127.0.0.1")); /* v4-mapped folds to v4 */
-    CHECK(naap_trust_proxy_trusts(tp, "10.1.200.3"));
-    CHECK(!naap_trust_proxy_trusts(tp, "10.2.0.1"));
-    CHECK(naap_trust_proxy_trusts(tp, "fd12::1"));
-    CHECK(!naap_trust_proxy_trusts(tp, "garbage"));
-    naap_trust_proxy_free(tp);
+    naap_cidr_list *tp = NULL;
+    CHECK(naap_cidr_list_parse("loopback, 10.1.0.0/16, fd00::/8", &tp) == NAAP_OK);
+    CHECK(naap_cidr_list_contains(tp, "127.0.0.1"));
+    CHECK(naap_cidr_list_contains(tp, "::1"));
+    CHECK(naap_cidr_list_contains(tp, "::ffff:127.0.0.1")); /* v4-mapped folds to v4 */
+    CHECK(naap_cidr_list_contains(tp, "10.1.200.3"));
+    CHECK(!naap_cidr_list_contains(tp, "10.2.0.1"));
+    CHECK(naap_cidr_list_contains(tp, "fd12::1"));
+    CHECK(!naap_cidr_list_contains(tp, "garbage"));
+    naap_cidr_list_free(tp);
 
-    CHECK(naap_trust_proxy_parse("", &tp) == NAAP_OK);
-    CHECK(!naap_trust_proxy_trusts(tp, "127.0.0.1"));
-    naap_trust_proxy_free(tp);
-    CHECK(naap_trust_proxy_parse("false", &tp) == NAAP_OK);
-    naap_trust_proxy_free(tp);
-    CHECK(naap_trust_proxy_parse("10.0.0.0/33", &tp) == NAAP_EINVAL);
-    CHECK(naap_trust_proxy_parse("nonsense", &tp) == NAAP_EINVAL);
+    CHECK(naap_cidr_list_parse("", &tp) == NAAP_OK);
+    CHECK(!naap_cidr_list_contains(tp, "127.0.0.1"));
+    naap_cidr_list_free(tp);
+    CHECK(naap_cidr_list_parse("false", &tp) == NAAP_OK);
+    naap_cidr_list_free(tp);
+    CHECK(naap_cidr_list_parse("10.0.0.0/33", &tp) == NAAP_EINVAL);
+    CHECK(naap_cidr_list_parse("nonsense", &tp) == NAAP_EINVAL);
 }
 
 static void test_client_ip(void)
 {
-    naap_trust_proxy *tp = NULL;
+    naap_cidr_list *tp = NULL;
     char out[64];
     struct sockaddr_in proxy = v4("127.0.0.1"), outsider = v4("203.0.113.9");
 
-    CHECK(naap_trust_proxy_parse("loopback,10.0.0.0/8", &tp) == NAAP_OK);
+    CHECK(naap_cidr_list_parse("loopback,10.0.0.0/8", &tp) == NAAP_OK);
     /* untrusted peer: its X-Forwarded-For is ignored (decisions.md 7) */
     naap_trust_proxy_client_ip(tp, (struct sockaddr *)&outsider, "1.2.3.4", out, sizeof(out));
     CHECK_STR(out, "203.0.113.9");
@@ -57,7 +58,7 @@ static void test_client_ip(void)
     /* a malformed hop stops the walk at the last good address */
     naap_trust_proxy_client_ip(tp, (struct sockaddr *)&proxy, "1.2.3.4, bogus", out, sizeof(out));
     CHECK_STR(out, "127.0.0.1");
-    naap_trust_proxy_free(tp);
+    naap_cidr_list_free(tp);
 }
 
 int main(void)

@@ -16,11 +16,13 @@ static const naap_cache_policy me_policy = {.ttl = NAAP_CACHE_TTL_MEDIUM,
 
 /* GET /teams lists every member of each of the caller's teams: it is dropped whenever a
  * membership of any of those teams changes (naap_team_invalidate). */
-static const naap_cache_policy my_teams_policy = {
-    NAAP_CACHE_TTL_SHORT, NAAP_CACHE_PART_USER, {NAAP_NS_T_MEMBERSHIPS}};
+static const naap_cache_policy my_teams_policy = {.ttl = NAAP_CACHE_TTL_SHORT,
+                                                  .parts = NAAP_CACHE_PART_USER,
+                                                  .namespaces = {NAAP_NS_T_MEMBERSHIPS}};
 /* per caller: the answer carries their own role */
-static const naap_cache_policy team_policy = {
-    NAAP_CACHE_TTL_SHORT, NAAP_CACHE_PART_PATH | NAAP_CACHE_PART_USER, {NAAP_NS_T_TEAM}};
+static const naap_cache_policy team_policy = {.ttl = NAAP_CACHE_TTL_SHORT,
+                                              .parts = NAAP_CACHE_PART_PATH | NAAP_CACHE_PART_USER,
+                                              .namespaces = {NAAP_NS_T_TEAM}};
 
 /* Order matters: as in Express, the first row that matches wins (api.md 1.1). */
 const naap_route naap_routes[] = {

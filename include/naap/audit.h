@@ -21,6 +21,12 @@ typedef struct naap_audit {
 int naap_audit_write(naap_request *req, const naap_audit *a);
 
 /**
+ * The statement behind naap_audit_write (src/store/audit_store.c): inserts the row now,
+ * from ip and user_agent (either may be NULL). Store errors.
+ */
+int naap_audit_insert(const naap_audit *a, const char *ip, const char *user_agent);
+
+/**
  * The common row: user_id acted on their own user record (register, reset, verify,
  * OAuth sign-in). Steals the reference to details (may be NULL). Store errors.
  */

@@ -5,15 +5,14 @@ bool naap_auth_onetime_load(naap_request *req, enum naap_onetime_kind kind, cons
                             const naap_onetime_messages *msgs, int64_t now_ms,
                             naap_onetime_token *t)
 {
-    bool found;
-    int rc = naap_onetime_token_load(kind, token, t, &found);
+    int rc = naap_onetime_token_load(req->arena, kind, token, t);
 
-    if (rc != NAAP_OK) {
-        naap_respond_store_error(req, rc);
+    if (rc == NAAP_ENOTFOUND) {
+        naap_respond_error(req, 400, msgs->invalid);
         return false;
     }
-    if (!found) {
-        naap_respond_error(req, 400, msgs->invalid);
+    if (rc != NAAP_OK) {
+        naap_respond_store_error(req, rc);
         return false;
     }
     if (t->expires_ms < now_ms) {

@@ -67,7 +67,7 @@ static int cmd_serve(naap_config *cfg)
         /* development only (production refuses this in validation): sessions last until
          * the master restarts; every worker shares the secret through fork */
         unsigned char raw[32];
-        char hex[65];
+        char hex[NAAP_HEX64_SIZE];
         naap_random_bytes(raw, sizeof(raw));
         naap_hex_encode(raw, sizeof(raw), hex);
         free(cfg->jwt_secret);

@@ -3,19 +3,11 @@
 
 #include <jansson.h>
 
+#include "naap/audit_store.h"
 #include "naap/http.h"
 
-/* AuditLog rows (api.md 1.8, schema.md 6), written by handlers in the transaction of the
- * change they record, so a change is never committed without its audit row. */
-
-typedef struct naap_audit {
-    const char *action;      /* "auth.login" */
-    const char *resource;    /* "user", "session" */
-    const char *resource_id; /* may be NULL */
-    const char *user_id;     /* may be NULL */
-    json_t *details;         /* borrowed; NULL for none */
-    const char *error_msg;   /* non-NULL makes the row a "failure" */
-} naap_audit;
+/* The request side of AuditLog rows: the caller's address and User-Agent added to a row
+ * (include/naap/audit_store.h), written in the transaction of the change it records. */
 
 /** Inserts the row, with the caller's client address and User-Agent. Store errors. */
 int naap_audit_write(naap_request *req, const naap_audit *a);

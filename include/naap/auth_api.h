@@ -11,23 +11,11 @@
 
 /* Pieces the /auth handlers (src/api/auth_*.c) share. */
 
-/* Upstream ids are UUIDs; a longer id (hand-made rows) up to this size still works. */
-#define NAAP_AUTH_ID_MAX 256
 /* Far above any real address (RFC 5321: 254), far below PostgreSQL's index entry limit:
  * a longer "email" cannot be an account and must not reach a unique index. */
 #define NAAP_AUTH_EMAIL_MAX 1024
-
-/**
- * The AuthUser object of api.md 3.1 for user_id (roles and permissions from its Role
- * rows) as a new reference in *out. NAAP_ENOTFOUND if the user does not exist.
- */
-int naap_auth_user_json(const char *user_id, json_t **out);
-
-/**
- * A string field of the JSON body, or NULL when it is absent, null, not a string or
- * empty: upstream tests these fields for truthiness.
- */
-const char *naap_auth_body_str(naap_request *req, const char *name);
+/* Shortest password accepted, in UTF-16 units (naap_password_js_length), as upstream. */
+#define NAAP_AUTH_PASSWORD_MIN 8
 
 /**
  * Answers 200 with {"success":true,"token","csrfToken"?,"user","expiresAt"} for a session
@@ -51,8 +39,9 @@ typedef struct naap_onetime_messages {
 } naap_onetime_messages;
 
 /**
- * Loads token for redeeming at now_ms. Returns true with *t filled; false after
- * answering 400 (unknown, expired — the row is then deleted — or spent) or 503.
+ * Loads token for redeeming at now_ms (strings in the request arena). Returns true with
+ * *t filled; false after answering 400 (unknown, expired — the row is then deleted — or
+ * spent) or 503.
  */
 bool naap_auth_onetime_load(naap_request *req, enum naap_onetime_kind kind, const char *token,
                             const naap_onetime_messages *msgs, int64_t now_ms,

@@ -10,6 +10,9 @@
 
 /** Checks the JSON body against fields; out[i] gets fields[i]'s value. */
 int naap_input_body(naap_request *req, const naap_field *fields, naap_value *out);
+/** As naap_input_body, answering status instead of 400 (upstream's login says 401). */
+int naap_input_body_status(naap_request *req, int status, const naap_field *fields,
+                           naap_value *out);
 
 /**
  * Query parameter name as a count: def when absent or empty, at most max; anything but

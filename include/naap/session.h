@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "naap/crypto.h"
 #include "naap/jwt.h"
 
 /* Session rows (table "Session", api.md 3.1) and their Redis cache. A row's token is the
@@ -44,9 +45,10 @@ int naap_session_check(const char *sid, int64_t now_ms, int cache_ttl_ms, naap_s
 
 /**
  * Moves the expiry of sid's row to now_ms + 24 h (refresh). Returns 0 with the new
- * expiry in *out and the row's id in row_id (37 bytes), NAAP_ENOTFOUND if the row is gone.
+ * expiry in *out and the row's id in row_id, NAAP_ENOTFOUND if the row is gone.
  */
-int naap_session_extend(const char *sid, int64_t now_ms, naap_session *out, char row_id[37]);
+int naap_session_extend(const char *sid, int64_t now_ms, naap_session *out,
+                        char row_id[NAAP_UUID_SIZE]);
 
 /**
  * Drops sid's cached row after a committed change to it (refresh), so the next check

@@ -3,10 +3,11 @@
 #include "naap/auth_api.h"
 #include "naap/clock.h"
 #include "naap/config.h"
-#include "naap/crypto.h"
 #include "naap/db.h"
 #include "naap/errors.h"
 #include "naap/http_client.h"
+#include "naap/input.h"
+#include "naap/user.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -215,96 +216,69 @@ static int github_profile(naap_request *req, const char *bearer, profile *out)
 
 /* ---- account resolution ------------------------------------------------------------- */
 
-static int first_value(const char *sql, int n, const char *const *params,
-                       char out[NAAP_AUTH_ID_MAX], bool *found)
-{
-    naap_db_rows *rows = NULL;
-    int rc = naap_db_query(sql, n, params, &rows);
-    *found = rc == NAAP_OK && naap_db_rows_count(rows) > 0 &&
-             strlen(naap_db_value(rows, 0, 0)) < NAAP_AUTH_ID_MAX;
-    if (*found)
-        strcpy(out, naap_db_value(rows, 0, 0));
-    naap_db_rows_free(rows);
-    return rc;
-}
-
-static int create_user(const profile *pr, const char *now, char user_id[NAAP_AUTH_ID_MAX])
-{
-    char config_id[37];
-    int rc;
-
-    naap_uuid_v4(user_id);
-    naap_uuid_v4(config_id);
-    const char *user[] = {user_id, pr->email, pr->name, pr->avatar, pr->email ? now : NULL, now};
-    const char *config[] = {config_id, user_id, now};
-    if ((rc = naap_db_query("INSERT INTO \"User\" (id, email, \"displayName\", \"avatarUrl\", "
-                            "\"emailVerified\", \"createdAt\", \"updatedAt\") "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $6)",
-                            6, user, NULL)) != NAAP_OK)
-        return rc;
-    return naap_db_query("INSERT INTO \"UserConfig\" (id, \"userId\", theme, \"createdAt\", "
-                         "\"updatedAt\") VALUES ($1, $2, 'dark', $3, $3)",
-                         3, config, NULL);
-}
+typedef struct sign_in {
+    naap_request *req;
+    const provider *p;
+    const profile *pr;
+    int64_t now;
+    const char *user_id; /* out */
+    naap_session s;      /* out */
+} sign_in;
 
 /* api.md 3.13: the linked account's user, else the user with that email (now linked),
  * else a new user; then a session and the audit row. */
-static int sign_in_tx(naap_request *req, const provider *p, const profile *pr, int64_t now_ms,
-                      char user_id[NAAP_AUTH_ID_MAX], naap_session *s)
+static int sign_in_tx(void *arg)
 {
-    char now[25], link_id[37];
-    bool found = false;
-    int rc;
+    sign_in *si = arg;
+    const profile *pr = si->pr;
+    naap_arena *a = si->req->arena;
+    int rc = naap_user_by_oauth(a, si->p->name, pr->id, &si->user_id);
 
-    naap_clock_iso8601(now_ms, now);
-    const char *by_account[] = {p->name, pr->id};
-    if ((rc = first_value("SELECT \"userId\" FROM \"OAuthAccount\" WHERE provider = $1 AND "
-                          "\"providerAccountId\" = $2",
-                          2, by_account, user_id, &found)) != NAAP_OK)
-        return rc;
-    if (!found) {
-        const char *by_email[] = {pr->email};
-        if (pr->email && (rc = first_value("SELECT id FROM \"User\" WHERE email = $1", 1, by_email,
-                                           user_id, &found)) != NAAP_OK)
-            return rc;
-        if (!found && (rc = create_user(pr, now, user_id)) != NAAP_OK)
-            return rc;
-        naap_uuid_v4(link_id);
-        const char *link[] = {link_id, user_id, p->name, pr->id, now};
-        if ((rc = naap_db_query("INSERT INTO \"OAuthAccount\" (id, \"userId\", provider, "
-                                "\"providerAccountId\", \"createdAt\") "
-                                "VALUES ($1, $2, $3, $4, $5)",
-                                5, link, NULL)) != NAAP_OK)
-            return rc;
+    if (rc == NAAP_ENOTFOUND) {
+        if (pr->email)
+            rc = naap_user_id_by_email(a, pr->email, &si->user_id);
+        if (rc == NAAP_ENOTFOUND) {
+            naap_user_new u = {.email = pr->email,
+                               .display_name = pr->name,
+                               .avatar_url = pr->avatar,
+                               .email_verified = pr->email != NULL};
+            rc = naap_user_create_tx(a, &u, si->now, &si->user_id);
+        }
+        if (rc == NAAP_OK)
+            rc = naap_user_link_oauth_tx(si->user_id, si->p->name, pr->id, si->now);
     }
-    if ((rc = naap_session_create(user_id, now_ms, s)) != NAAP_OK)
+    if (rc != NAAP_OK || (rc = naap_session_create(si->user_id, si->now, &si->s)) != NAAP_OK)
         return rc;
-    return naap_audit_user(req, "auth.oauth", user_id, json_pack("{s:s}", "provider", p->name));
+    return naap_audit_user(si->req, "auth.oauth", si->user_id,
+                           json_pack("{s:s}", "provider", si->p->name));
 }
+
+/* upstream tests the code for truthiness: "" is missing too */
+static const naap_field callback_fields[] = {
+    {"code", NAAP_T_STRING, NAAP_F_REQUIRED | NAAP_F_NONEMPTY,
+     .message = "Authorization code required"},
+    {0},
+};
 
 void naap_api_auth_callback(naap_request *req)
 {
     provider p;
     profile pr = {0};
-    char user_id[NAAP_AUTH_ID_MAX];
-    naap_session s;
+    naap_value in[1];
     json_t *user;
-    int rc = NAAP_ERR;
+    int rc;
 
     if (find_provider(req, &p) != NAAP_OK) {
         naap_respond_error(req, 400, "Invalid provider");
         return;
     }
-    const char *code = naap_auth_body_str(req, "code");
-    if (!code) {
-        naap_respond_error(req, 400, "Authorization code required");
+    if (naap_input_body(req, callback_fields, in) != NAAP_OK)
         return;
-    }
     if (!p.client_id[0] || !p.client_secret[0]) {
         naap_respond_error(req, 400, USER_INFO_FAILED);
         return;
     }
-    const char *token = access_token(req, &p, code);
+    const char *token = access_token(req, &p, in[0].str);
     if (!token) {
         naap_respond_error(
             req, 400, naap_arena_printf(req->arena, "Failed to get access token from %s", p.label));
@@ -316,23 +290,13 @@ void naap_api_auth_callback(naap_request *req)
         naap_respond_error(req, 400, USER_INFO_FAILED);
         return;
     }
-    int64_t now = naap_clock_epoch_ms();
+    sign_in si = {.req = req, .p = &p, .pr = &pr, .now = naap_clock_epoch_ms()};
     /* two first sign-ins of one account at once: the loser's unique violation is retried
-     * and then finds the winner's rows */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if ((rc = naap_db_begin()) == NAAP_OK &&
-            (rc = sign_in_tx(req, &p, &pr, now, user_id, &s)) == NAAP_OK &&
-            (rc = naap_db_commit()) == NAAP_OK)
-            break;
-        naap_db_rollback();
-        if (rc != NAAP_ECONFLICT)
-            break;
-    }
-    if (rc == NAAP_OK)
-        rc = naap_auth_user_json(user_id, &user);
-    if (rc != NAAP_OK) {
+     * once and then finds the winner's rows */
+    if ((rc = naap_db_tx(sign_in_tx, &si, 1)) != NAAP_OK ||
+        (rc = naap_user_auth_json(req->arena, si.user_id, &user)) != NAAP_OK) {
         naap_respond_store_error(req, rc);
         return;
     }
-    naap_auth_respond_session(req, &s, user, false, now);
+    naap_auth_respond_session(req, &si.s, user, false, si.now);
 }

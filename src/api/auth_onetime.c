@@ -5,7 +5,7 @@ bool naap_auth_onetime_load(naap_request *req, enum naap_onetime_kind kind, cons
                             const naap_onetime_messages *msgs, int64_t now_ms,
                             naap_onetime_token *t)
 {
-    int rc = naap_onetime_token_load(kind, token, t);
+    int rc = naap_onetime_token_load(req->arena, kind, token, t);
 
     if (rc == NAAP_ENOTFOUND) {
         naap_respond_error(req, 400, msgs->invalid);

@@ -1,134 +1,117 @@
 #include "naap/api.h"
 #include "naap/audit.h"
 #include "naap/auth_api.h"
-#include "naap/onetime_token.h"
 #include "naap/clock.h"
 #include "naap/config.h"
-#include "naap/crypto.h"
 #include "naap/db.h"
+#include "naap/envelope.h"
 #include "naap/errors.h"
+#include "naap/input.h"
 #include "naap/lockout.h"
+#include "naap/onetime_token.h"
 #include "naap/password.h"
+#include "naap/user.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* POST /auth/forgot-password and /auth/reset-password (api.md 3.8, 3.9). Tokens stay in
  * upstream's PasswordResetToken table, so tokens base-svc issued before the switch work. */
 
 #define RESET_TTL_MS (3600LL * 1000)
-#define PASSWORD_MIN 8
 
-static int find_user(const char *email, char id[NAAP_AUTH_ID_MAX], bool *found)
+/* upstream tests these fields for truthiness: "" is missing too */
+static const naap_field forgot_fields[] = {
+    {"email", NAAP_T_STRING, NAAP_F_REQUIRED | NAAP_F_NONEMPTY, .message = "Email is required"},
+    {0},
+};
+
+#define RESET_REQUIRED "Token and password are required"
+static const naap_field reset_fields[] = {
+    {"token", NAAP_T_STRING, NAAP_F_REQUIRED | NAAP_F_NONEMPTY, .message = RESET_REQUIRED},
+    {"password", NAAP_T_STRING, NAAP_F_REQUIRED | NAAP_F_NONEMPTY, .message = RESET_REQUIRED},
+    {0},
+};
+enum { F_TOKEN, F_PASSWORD };
+
+typedef struct forgot {
+    naap_request *req;
+    const char *email;
+    const char *user_id; /* NULL: no such account */
+    int64_t now;
+    char token[NAAP_HEX64_SIZE]; /* out */
+} forgot;
+
+static int forgot_tx(void *arg)
 {
-    naap_db_rows *rows = NULL;
-    const char *params[] = {email};
-
-    *found = false;
-    if (strlen(email) > NAAP_AUTH_EMAIL_MAX)
-        return NAAP_OK; /* no such account can exist */
-    int rc = naap_db_query("SELECT id FROM \"User\" WHERE email = $1", 1, params, &rows);
-    *found = rc == NAAP_OK && naap_db_rows_count(rows) > 0 &&
-             strlen(naap_db_value(rows, 0, 0)) < NAAP_AUTH_ID_MAX;
-    if (*found)
-        strcpy(id, naap_db_value(rows, 0, 0));
-    naap_db_rows_free(rows);
-    return rc;
-}
-
-static int issue_reset_token(const char *user_id, int64_t now_ms, char token[65])
-{
-    char id[37], now[25], expires[25];
-    unsigned char raw[32];
+    forgot *f = arg;
     int rc;
 
-    naap_uuid_v4(id);
-    naap_random_bytes(raw, sizeof(raw));
-    naap_hex_encode(raw, sizeof(raw), token);
-    naap_clock_iso8601(now_ms, now);
-    naap_clock_iso8601(now_ms + RESET_TTL_MS, expires);
-    const char *del[] = {user_id};
-    const char *ins[] = {id, user_id, token, expires, now};
-    if ((rc = naap_db_query("DELETE FROM \"PasswordResetToken\" WHERE \"userId\" = $1", 1, del,
-                            NULL)) != NAAP_OK)
+    if (f->user_id &&
+        (rc = naap_onetime_token_issue_tx(NAAP_ONETIME_PASSWORD_RESET, f->user_id, NULL, f->now,
+                                          RESET_TTL_MS, f->token)) != NAAP_OK)
         return rc;
-    return naap_db_query("INSERT INTO \"PasswordResetToken\" (id, \"userId\", token, "
-                         "\"expiresAt\", \"createdAt\") VALUES ($1, $2, $3, $4, $5)",
-                         5, ins, NULL);
+    json_t *details = json_pack("{s:s}", "email", f->email);
+    naap_audit audit = {.action = "auth.password_reset_request",
+                        .resource = "user",
+                        .resource_id = f->user_id,
+                        .user_id = f->user_id,
+                        .details = details};
+    rc = naap_audit_write(f->req, &audit);
+    json_decref(details);
+    return rc;
 }
 
 /* The same answer whether or not the account exists. */
 void naap_api_auth_forgot_password(naap_request *req)
 {
-    const char *email = naap_auth_body_str(req, "email");
-    char user_id[NAAP_AUTH_ID_MAX], token[65];
-    bool found;
-    int64_t now = naap_clock_epoch_ms();
-    int rc;
+    naap_value in[1];
+    forgot f = {.req = req, .now = naap_clock_epoch_ms()};
+    int rc = NAAP_ENOTFOUND;
 
-    if (!email) {
-        naap_respond_error(req, 400, "Email is required");
+    if (naap_input_body(req, forgot_fields, in) != NAAP_OK)
+        return;
+    f.email = in[0].str;
+    if (strlen(f.email) <= NAAP_AUTH_EMAIL_MAX) /* a longer one cannot be an account */
+        rc = naap_user_id_by_email(req->arena, f.email, &f.user_id);
+    if ((rc != NAAP_OK && rc != NAAP_ENOTFOUND) || (rc = naap_db_tx(forgot_tx, &f, 0)) != NAAP_OK) {
+        naap_respond_store_error(req, rc);
         return;
     }
-    if ((rc = find_user(email, user_id, &found)) != NAAP_OK || (rc = naap_db_begin()) != NAAP_OK)
-        goto fail;
-    if (found && (rc = issue_reset_token(user_id, now, token)) != NAAP_OK)
-        goto fail;
-    json_t *details = json_pack("{s:s}", "email", email);
-    naap_audit audit = {.action = "auth.password_reset_request",
-                        .resource = "user",
-                        .resource_id = found ? user_id : NULL,
-                        .user_id = found ? user_id : NULL,
-                        .details = details};
-    rc = naap_audit_write(req, &audit);
-    json_decref(details);
-    if (rc != NAAP_OK || (rc = naap_db_commit()) != NAAP_OK)
-        goto fail;
-    if (found)
-        naap_auth_log_token(req, "password reset token issued", user_id, token);
-    naap_respond_json(req, 200,
-                      json_pack("{s:b,s:s}", "success", 1, "message",
-                                "If an account exists, a reset link has been sent."));
-    return;
-fail:
-    naap_db_rollback();
-    naap_respond_store_error(req, rc);
+    if (f.user_id)
+        naap_auth_log_token(req, "password reset token issued", f.user_id, f.token);
+    naap_respond_message(req, "If an account exists, a reset link has been sent.");
 }
+
+typedef struct reset {
+    naap_request *req;
+    naap_onetime_token t;
+    const char *hash;
+    int64_t now;
+    naap_session s; /* out */
+    char **sids;    /* out: the user's former sessions, malloc'd by naap_session_delete_user */
+    int nsids;
+} reset;
 
 /* Everything a reset changes, in one transaction (decisions.md 3): the token is spent
  * (only if still unspent, so two resets with one token cannot both win), the hash
  * replaced, every session of the user deleted, the user's lockouts cleared, a new session
  * made. Returns NAAP_ECONFLICT when the token was spent meanwhile, NAAP_ENOTFOUND when
  * its user is gone. */
-static int reset_in_tx(naap_request *req, const naap_onetime_token *t, const char *hash,
-                       int64_t now_ms, naap_session *s, char ***sids, int *nsids)
+static int reset_tx(void *arg)
 {
-    char now[25];
-    naap_db_rows *rows = NULL;
+    reset *r = arg;
+    const char *email;
     int rc;
 
-    naap_clock_iso8601(now_ms, now);
-    if ((rc = naap_onetime_token_spend(NAAP_ONETIME_PASSWORD_RESET, t->id, now)) != NAAP_OK)
-        goto out;
-    const char *user[] = {t->user_id, hash, now};
-    if ((rc = naap_db_query("UPDATE \"User\" SET \"passwordHash\" = $2, \"lockedUntil\" = NULL, "
-                            "\"updatedAt\" = $3 WHERE id = $1 RETURNING email",
-                            3, user, &rows)) != NAAP_OK)
-        goto out;
-    if (naap_db_rows_count(rows) == 0) {
-        rc = NAAP_ENOTFOUND;
-        goto out;
-    }
-    const char *email = naap_db_value(rows, 0, 0);
-    if ((email && (rc = naap_lockout_clear(email, NULL)) != NAAP_OK) ||
-        (rc = naap_session_delete_user(t->user_id, sids, nsids)) != NAAP_OK ||
-        (rc = naap_session_create(t->user_id, now_ms, s)) != NAAP_OK)
-        goto out;
-    rc = naap_audit_user(req, "auth.password_reset", t->user_id, NULL);
-out:
-    naap_db_rows_free(rows);
-    return rc;
+    if ((rc = naap_onetime_token_spend_tx(NAAP_ONETIME_PASSWORD_RESET, r->t.id, r->now)) !=
+            NAAP_OK ||
+        (rc = naap_user_set_password_tx(r->req->arena, r->t.user_id, r->hash, r->now, &email)) !=
+            NAAP_OK ||
+        (email && (rc = naap_lockout_clear(email, NULL)) != NAAP_OK) ||
+        (rc = naap_session_delete_user(r->t.user_id, &r->sids, &r->nsids)) != NAAP_OK ||
+        (rc = naap_session_create(r->t.user_id, r->now, &r->s)) != NAAP_OK)
+        return rc;
+    return naap_audit_user(r->req, "auth.password_reset", r->t.user_id, NULL);
 }
 
 static const naap_onetime_messages reset_messages = {"Invalid or expired reset token",
@@ -137,42 +120,34 @@ static const naap_onetime_messages reset_messages = {"Invalid or expired reset t
 
 void naap_api_auth_reset_password(naap_request *req)
 {
-    const char *token = naap_auth_body_str(req, "token");
-    const char *password = naap_auth_body_str(req, "password");
+    naap_value in[sizeof(reset_fields) / sizeof(reset_fields[0])];
     char hash[NAAP_PASSWORD_HASH_MAX];
-    char **sids = NULL;
-    int nsids = 0, rc;
-    naap_onetime_token t;
-    naap_session s;
+    reset r = {.req = req, .hash = hash, .now = naap_clock_epoch_ms()};
     json_t *user;
-    int64_t now = naap_clock_epoch_ms();
+    int rc;
 
-    if (!token || !password) {
-        naap_respond_error(req, 400, "Token and password are required");
+    if (naap_input_body(req, reset_fields, in) != NAAP_OK)
         return;
-    }
-    if (naap_password_js_length(password) < PASSWORD_MIN) {
+    if (naap_password_js_length(in[F_PASSWORD].str) < NAAP_AUTH_PASSWORD_MIN) {
         naap_respond_error(req, 400, "Password must be at least 8 characters");
         return;
     }
-    if (!naap_auth_onetime_load(req, NAAP_ONETIME_PASSWORD_RESET, token, &reset_messages, now, &t))
+    if (!naap_auth_onetime_load(req, NAAP_ONETIME_PASSWORD_RESET, in[F_TOKEN].str, &reset_messages,
+                                r.now, &r.t))
         return;
-    naap_password_hash(password, req->cfg->password_iterations, hash);
-    if ((rc = naap_db_begin()) != NAAP_OK ||
-        (rc = reset_in_tx(req, &t, hash, now, &s, &sids, &nsids)) != NAAP_OK ||
-        (rc = naap_db_commit()) != NAAP_OK) {
-        naap_db_rollback();
-        naap_session_sids_free(sids, nsids);
+    naap_password_hash(in[F_PASSWORD].str, req->cfg->password_iterations, hash);
+    rc = naap_db_tx(reset_tx, &r, 0);
+    /* only once the deletions are visible: a cache refill cannot resurrect them */
+    for (int i = 0; rc == NAAP_OK && i < r.nsids; i++)
+        naap_session_forget(r.sids[i]);
+    naap_session_sids_free(r.sids, r.nsids);
+    if (rc != NAAP_OK) {
         naap_auth_onetime_fail(req, &reset_messages, rc);
         return;
     }
-    /* only now that the deletions are visible: a cache refill cannot resurrect them */
-    for (int i = 0; i < nsids; i++)
-        naap_session_forget(sids[i]);
-    naap_session_sids_free(sids, nsids);
-    if ((rc = naap_auth_user_json(t.user_id, &user)) != NAAP_OK) {
+    if ((rc = naap_user_auth_json(req->arena, r.t.user_id, &user)) != NAAP_OK) {
         naap_respond_store_error(req, rc);
         return;
     }
-    naap_auth_respond_session(req, &s, user, false, now);
+    naap_auth_respond_session(req, &r.s, user, false, r.now);
 }

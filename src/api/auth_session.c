@@ -4,9 +4,11 @@
 #include "naap/auth_api.h"
 #include "naap/clock.h"
 #include "naap/config.h"
+#include "naap/crypto.h"
 #include "naap/csrf_store.h"
 #include "naap/db.h"
 #include "naap/errors.h"
+#include "naap/user.h"
 
 /* GET /auth/providers, GET /auth/me, POST /auth/refresh, POST /auth/logout (api.md 3.2,
  * 3.5-3.7). The last three take the token the loose way: a bare token works too. */
@@ -40,13 +42,13 @@ static const naap_session *session_or_answer(naap_request *req)
 
 void naap_api_auth_me(naap_request *req)
 {
-    char expires[25], csrf[NAAP_CSRF_LEN + 1];
+    char expires[NAAP_ISO8601_SIZE], csrf[NAAP_CSRF_LEN + 1];
     json_t *user;
     const naap_session *s = session_or_answer(req);
 
     if (!s)
         return;
-    int rc = naap_auth_user_json(s->user_id, &user);
+    int rc = naap_user_auth_json(req->arena, s->user_id, &user);
     if (rc == NAAP_ENOTFOUND) {
         naap_respond_error(req, 401, "Invalid or expired session");
         return;
@@ -62,45 +64,56 @@ void naap_api_auth_me(naap_request *req)
         json_pack("{s:o,s:s,s:s}", "user", user, "csrfToken", csrf, "expiresAt", expires));
 }
 
+typedef struct refresh {
+    naap_request *req;
+    const char *sid;
+    int64_t now;
+    naap_session extended; /* out */
+} refresh;
+
+static int refresh_tx(void *arg)
+{
+    refresh *r = arg;
+    char row_id[NAAP_UUID_SIZE];
+    int rc;
+
+    if ((rc = naap_session_extend(r->sid, r->now, &r->extended, row_id)) != NAAP_OK)
+        return rc;
+    naap_audit audit = {
+        .action = "auth.session_refresh", .resource = "session", .resource_id = row_id};
+    return naap_audit_write(r->req, &audit);
+}
+
 /* decisions.md 2: refresh extends the row and signs a new JWT (returned as "token", which
  * the frontend already reads when present); the old JWT still ends at its own exp. A
  * legacy opaque session gets its first JWT this way. */
 void naap_api_auth_refresh(naap_request *req)
 {
-    char row_id[37], expires[25], csrf[NAAP_CSRF_LEN + 1];
-    naap_session extended;
-    int64_t now = naap_clock_epoch_ms();
+    char expires[NAAP_ISO8601_SIZE], csrf[NAAP_CSRF_LEN + 1];
     const naap_session *s = session_or_answer(req);
     int rc;
 
     if (!s)
         return;
-    if ((rc = naap_db_begin()) != NAAP_OK)
-        goto fail;
-    if ((rc = naap_session_extend(s->sid, now, &extended, row_id)) != NAAP_OK)
-        goto fail;
-    naap_audit audit = {
-        .action = "auth.session_refresh", .resource = "session", .resource_id = row_id};
-    if ((rc = naap_audit_write(req, &audit)) != NAAP_OK || (rc = naap_db_commit()) != NAAP_OK)
-        goto fail;
+    refresh r = {.req = req, .sid = s->sid, .now = naap_clock_epoch_ms()};
+    if ((rc = naap_db_tx(refresh_tx, &r, 0)) != NAAP_OK) {
+        if (rc == NAAP_ENOTFOUND)
+            naap_respond_error(req, 401, "Invalid or expired session");
+        else
+            naap_respond_store_error(req, rc);
+        return;
+    }
     naap_session_uncache(s->sid);
-    const char *jwt = naap_auth_sign(req, &extended, now);
+    const char *jwt = naap_auth_sign(req, &r.extended, r.now);
     if (!jwt) {
         naap_respond_store_error(req, NAAP_ERR);
         return;
     }
     naap_csrf_issue(s->sid, csrf);
-    naap_clock_iso8601(extended.expires_ms, expires);
+    naap_clock_iso8601(r.extended.expires_ms, expires);
     naap_respond_json(req, 200,
                       json_pack("{s:b,s:s,s:s,s:s}", "success", 1, "token", jwt, "csrfToken", csrf,
                                 "expiresAt", expires));
-    return;
-fail:
-    naap_db_rollback();
-    if (rc == NAAP_ENOTFOUND)
-        naap_respond_error(req, 401, "Invalid or expired session");
-    else
-        naap_respond_store_error(req, rc);
 }
 
 /* Always 200, with or without a (valid) token. A JWT whose exp has passed still names its

@@ -20,7 +20,7 @@ int64_t naap_clock_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void naap_clock_iso8601(int64_t epoch_ms, char out[25])
+void naap_clock_iso8601(int64_t epoch_ms, char out[NAAP_ISO8601_SIZE])
 {
     time_t secs = (time_t)(epoch_ms / 1000);
     int ms = (int)(epoch_ms % 1000);
@@ -48,7 +48,7 @@ static int digits(const char *s, int n)
 
 /* PostgreSQL prints TIMESTAMP(3) under DateStyle ISO as "YYYY-MM-DD HH:MM:SS" followed
  * by ".f", ".ff" or ".fff" when the fraction is not zero (trailing zeros dropped). */
-int naap_clock_pg_to_iso8601(const char *pg, char out[25])
+int naap_clock_pg_to_iso8601(const char *pg, char out[NAAP_ISO8601_SIZE])
 {
     size_t len = strlen(pg);
     char frac[4] = "000";

@@ -32,7 +32,7 @@ void naap_hex_encode(const unsigned char *in, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
-void naap_uuid_v4(char out[37])
+void naap_uuid_v4(char out[NAAP_UUID_SIZE])
 {
     unsigned char b[16];
     char hex[33];
@@ -79,7 +79,7 @@ bool naap_ct_equal(const void *a, const void *b, size_t len)
     return CRYPTO_memcmp(a, b, len) == 0;
 }
 
-void naap_sha256_hex(const void *data, size_t len, char out[65])
+void naap_sha256_hex(const void *data, size_t len, char out[NAAP_HEX64_SIZE])
 {
     unsigned char md[32];
     unsigned int mdlen = 0;

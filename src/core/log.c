@@ -34,7 +34,7 @@ int naap_log_level_parse(const char *name)
 
 void naap_log_fields(enum naap_log_level level, const char *msg, json_t *fields)
 {
-    char ts[25];
+    char ts[NAAP_ISO8601_SIZE];
 
     if (level < min_level) {
         json_decref(fields);

@@ -117,7 +117,7 @@ long long naap_db_int(const naap_db_rows *rows, int row, const char *col)
 const char *naap_db_time(naap_arena *arena, const naap_db_rows *rows, int row, const char *col)
 {
     const char *v = value(rows, row, col);
-    char iso[25];
+    char iso[NAAP_ISO8601_SIZE];
 
     if (!v)
         return NULL;
@@ -139,7 +139,7 @@ static json_t *field_json(const naap_db_rows *rows, int row, const naap_db_field
 {
     const char *col = f->column ? f->column : f->key;
     const char *v;
-    char iso[25];
+    char iso[NAAP_ISO8601_SIZE];
 
     if (f->type == NAAP_DB_JSON)
         return naap_db_json(rows, row, col);

@@ -15,7 +15,7 @@
 
 int naap_lockout_check(const char *email, const char *ip, int64_t now_ms, int64_t *locked_until_ms)
 {
-    char now[25];
+    char now[NAAP_ISO8601_SIZE];
     naap_db_rows *rows = NULL;
 
     naap_clock_iso8601(now_ms, now);
@@ -34,7 +34,7 @@ int naap_lockout_check(const char *email, const char *ip, int64_t now_ms, int64_
 static int prune(int64_t now_ms)
 {
     unsigned char dice;
-    char now[25], idle[25];
+    char now[NAAP_ISO8601_SIZE], idle[NAAP_ISO8601_SIZE];
 
     naap_random_bytes(&dice, 1);
     if (dice % PRUNE_ONE_IN != 0)
@@ -54,7 +54,8 @@ static int prune(int64_t now_ms)
 int naap_lockout_fail(const char *email, const char *ip, int64_t now_ms, int *failures,
                       int64_t *locked_until_ms)
 {
-    char now[25], window_floor[25], lock_end[25], max[8];
+    char now[NAAP_ISO8601_SIZE], window_floor[NAAP_ISO8601_SIZE], lock_end[NAAP_ISO8601_SIZE],
+        max[8];
     naap_db_rows *rows = NULL;
 
     naap_clock_iso8601(now_ms, now);
@@ -96,4 +97,16 @@ int naap_lockout_clear(const char *email, const char *ip)
         return naap_db_query("DELETE FROM naapd_login_lockout WHERE email = $1", 1, params, NULL);
     return naap_db_query("DELETE FROM naapd_login_lockout WHERE email = $1 AND \"ipAddress\" = $2",
                          2, params, NULL);
+}
+
+int naap_lockout_record_attempt(const char *email, const char *ip, bool success,
+                                const char *user_id, int64_t now_ms)
+{
+    char id[NAAP_UUID_SIZE], now[NAAP_ISO8601_SIZE];
+
+    naap_uuid_v4(id);
+    naap_clock_iso8601(now_ms, now);
+    return naap_db_exec("INSERT INTO \"LoginAttempt\" (id, email, \"ipAddress\", success, "
+                        "\"userId\", \"createdAt\") VALUES ($1, $2, $3, $4, $5, $6)",
+                        NAAP_PARAMS(id, email, ip, success ? "true" : "false", user_id, now), NULL);
 }

@@ -17,7 +17,7 @@
 #
 # Usage: check_layers.sh [--sql] [ROOT]   (ROOT defaults to the repository)
 #   --sql  also fail when a file in src/api/ holds SQL (a string literal starting with
-#          SELECT, INSERT, UPDATE, DELETE or WITH): handlers reach data through src/store/.
+#          a statement: SELECT, INSERT INTO, UPDATE x SET, DELETE FROM, WITH x AS): handlers reach data through src/store/.
 # Prints each offending "file -> naap/header.h" (or "file: SQL ...") and exits 1 if any.
 set -u
 
@@ -108,7 +108,7 @@ if [ "$sql" = 1 ]; then
         while IFS= read -r hit; do
             echo "$c: SQL in the api layer: $hit"
             bad=1
-        done < <(grep -nE '"[[:space:]]*(SELECT|INSERT|UPDATE|DELETE|WITH)([^A-Za-z0-9_]|$)' "$c")
+        done < <(grep -nE '"[[:space:]]*(SELECT[[:space:]]|INSERT[[:space:]]+INTO|UPDATE[[:space:]]+[^[:space:]]+[[:space:]]+SET|DELETE[[:space:]]+FROM|WITH[[:space:]]+[^[:space:]]+[[:space:]]+AS)' "$c")
     done
 fi
 

@@ -206,7 +206,7 @@ static void test_hex_and_compare(void)
     CHECK(!naap_ct_equal("abc", "abd", 3));
     CHECK(naap_ct_equal("", "", 0));
 
-    char digest[65];
+    char digest[NAAP_HEX64_SIZE];
     naap_sha256_hex("abc", 3, digest);
     CHECK_STR(digest, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }

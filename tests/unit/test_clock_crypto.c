@@ -8,7 +8,7 @@
 
 static void test_iso(void)
 {
-    char out[25];
+    char out[NAAP_ISO8601_SIZE];
     naap_clock_iso8601(0, out);
     CHECK_STR(out, "1970-01-01T00:00:00.000Z");
     naap_clock_iso8601(1770576339123LL, out);
@@ -29,7 +29,7 @@ static void test_iso(void)
 
 static void test_uuid(void)
 {
-    char a[37], b[37];
+    char a[NAAP_UUID_SIZE], b[NAAP_UUID_SIZE];
     naap_uuid_v4(a);
     naap_uuid_v4(b);
     CHECK(strlen(a) == 36);

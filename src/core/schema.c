@@ -1,7 +1,6 @@
 #include "naap/schema.h"
 #include "naap/errors.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -161,16 +160,21 @@ int naap_schema_check(const json_t *body, const naap_field *fields, naap_value *
 int naap_parse_count(const char *s, long long max, long long *out)
 {
     long long v = 0;
+    bool above = false;
 
     if (!s || !*s)
         return NAAP_EINVAL;
     for (; *s; s++) {
         if (*s < '0' || *s > '9')
             return NAAP_EINVAL;
-        /* past max the value no longer matters, only the digits do */
-        if (v <= max && v < LLONG_MAX / 10)
-            v = v * 10 + (*s - '0');
+        /* past max the value no longer matters, only the digits do; v * 10 + d is only
+         * computed when it cannot exceed max, so it cannot overflow either */
+        int d = *s - '0';
+        if (!above && (v > max / 10 || v * 10 > max - d))
+            above = true;
+        if (!above)
+            v = v * 10 + d;
     }
-    *out = v > max ? max : v;
+    *out = above ? max : v;
     return NAAP_OK;
 }

@@ -163,6 +163,11 @@ static int classify(PGresult *res)
     if (strcmp(state, "23505") == 0 || strcmp(state, "23503") == 0 || strcmp(state, "40001") == 0 ||
         strcmp(state, "40P01") == 0)
         return NAAP_ECONFLICT;
+    /* 08P01 is the exception in class 08: the server sends it on a healthy connection
+     * for a malformed request (a statement given the wrong number of parameters), a bug
+     * in our SQL rather than an outage */
+    if (strcmp(state, "08P01") == 0)
+        return NAAP_ERR;
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
         return NAAP_EUNAVAILABLE; /* connection exception, admin shutdown */
     return NAAP_ERR;

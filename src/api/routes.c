@@ -67,6 +67,17 @@ const naap_route naap_routes[] = {
     {"GET", "/api/v1/plugins", naap_api_marketplace_list, NAAP_TIER_RELAXED, &market_policy,
      MARKET_CC},
 
+    /* the shell's plugin list and user preferences (api.md 7) */
+    {"GET", "/api/v1/base/plugins", naap_api_base_plugins_list, NAAP_TIER_STANDARD, NULL, NULL},
+    {"POST", "/api/v1/base/plugins", naap_api_base_plugins_put, NAAP_TIER_STANDARD, NULL, NULL},
+    {"GET", "/api/v1/base/plugins/personalized", naap_api_base_plugins_personalized,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"DELETE", "/api/v1/base/plugins/:name", naap_api_base_plugins_delete, NAAP_TIER_STANDARD, NULL,
+     NULL},
+    {"GET", "/api/v1/base/user/preferences", naap_api_base_preferences_get, NAAP_TIER_STANDARD,
+     NULL, NULL},
+    {"POST", "/api/v1/base/user/preferences", naap_api_base_preferences_put, NAAP_TIER_STANDARD,
+     NULL, NULL},
 };
 
 const size_t naap_routes_count = sizeof(naap_routes) / sizeof(naap_routes[0]);

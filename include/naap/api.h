@@ -40,4 +40,23 @@ void naap_api_team_members_add(naap_request *req);
 void naap_api_team_members_set_role(naap_request *req);
 void naap_api_team_members_remove(naap_request *req);
 
+/* /registry and the guide's aliases (api.md 6): src/api/registry.c, src/api/reviews.c */
+void naap_api_registry_list(naap_request *req);
+void naap_api_marketplace_list(naap_request *req);
+void naap_api_registry_package(naap_request *req);
+void naap_api_registry_version(naap_request *req);
+void naap_api_registry_publish(naap_request *req);
+void naap_api_registry_deprecate(naap_request *req);
+void naap_api_reviews_list(naap_request *req);
+void naap_api_reviews_put(naap_request *req);
+void naap_api_reviews_delete(naap_request *req);
+
+/* /base (api.md 7): src/api/base_plugins.c */
+void naap_api_base_plugins_list(naap_request *req);
+void naap_api_base_plugins_put(naap_request *req);
+void naap_api_base_plugins_delete(naap_request *req);
+void naap_api_base_plugins_personalized(naap_request *req);
+void naap_api_base_preferences_get(naap_request *req);
+void naap_api_base_preferences_put(naap_request *req);
+
 #endif

@@ -24,6 +24,18 @@ static const naap_cache_policy team_policy = {.ttl = NAAP_CACHE_TTL_SHORT,
                                               .parts = NAAP_CACHE_PART_PATH | NAAP_CACHE_PART_USER,
                                               .namespaces = {NAAP_NS_T_TEAM}};
 
+/* decisions.md "Added": public marketplace lists 600 s, package detail 300 s; publish,
+ * deprecate and review writes invalidate both namespaces before answering. */
+#define MARKET_CC "public, max-age=600"
+#define PACKAGE_CC "public, max-age=300"
+static const naap_cache_policy market_policy = {.ttl = NAAP_CACHE_TTL_LONG,
+                                                .parts = NAAP_CACHE_PART_QUERY,
+                                                .namespaces = {NAAP_NS_MARKETPLACE}};
+static const naap_cache_policy package_policy = {
+    .ttl = NAAP_CACHE_TTL_MEDIUM,
+    .parts = NAAP_CACHE_PART_PATH,
+    .namespaces = {NAAP_NS_T_PACKAGE, NAAP_NS_MARKETPLACE}};
+
 /* Order matters: as in Express, the first row that matches wins (api.md 1.1). */
 const naap_route naap_routes[] = {
     /* method, path, handler, rate-limit tier, response cache, Cache-Control */
@@ -48,6 +60,41 @@ const naap_route naap_routes[] = {
     {"GET", "/api/v1/auth/oauth/:provider", naap_api_auth_oauth, NAAP_TIER_STANDARD, NULL, AUTH_CC},
     {"POST", "/api/v1/auth/callback/:provider", naap_api_auth_callback, NAAP_TIER_STANDARD, NULL,
      AUTH_CC},
+
+    /* registry (api.md 6); reviews before :version, as upstream registers them (api.md 1.1) */
+    {"GET", "/api/v1/registry/packages", naap_api_registry_list, NAAP_TIER_RELAXED, &market_policy,
+     MARKET_CC},
+    {"POST", "/api/v1/registry/packages", naap_api_registry_publish, NAAP_TIER_STANDARD, NULL,
+     NULL},
+    {"GET", "/api/v1/registry/packages/:name/reviews", naap_api_reviews_list, NAAP_TIER_RELAXED,
+     NULL, NULL},
+    {"POST", "/api/v1/registry/packages/:name/reviews", naap_api_reviews_put, NAAP_TIER_STANDARD,
+     NULL, NULL},
+    {"DELETE", "/api/v1/registry/packages/:name/reviews", naap_api_reviews_delete,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"GET", "/api/v1/registry/packages/:name", naap_api_registry_package, NAAP_TIER_RELAXED,
+     &package_policy, PACKAGE_CC},
+    {"GET", "/api/v1/registry/packages/:name/:version", naap_api_registry_version,
+     NAAP_TIER_RELAXED, &package_policy, PACKAGE_CC},
+    {"POST", "/api/v1/registry/packages/:name/:version/deprecate", naap_api_registry_deprecate,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    /* the guide's frontend hooks (decisions.md "Aliases") */
+    {"GET", "/api/v1/marketplace", naap_api_marketplace_list, NAAP_TIER_RELAXED, &market_policy,
+     MARKET_CC},
+    {"GET", "/api/v1/plugins", naap_api_marketplace_list, NAAP_TIER_RELAXED, &market_policy,
+     MARKET_CC},
+
+    /* the shell's plugin list and user preferences (api.md 7) */
+    {"GET", "/api/v1/base/plugins", naap_api_base_plugins_list, NAAP_TIER_STANDARD, NULL, NULL},
+    {"POST", "/api/v1/base/plugins", naap_api_base_plugins_put, NAAP_TIER_STANDARD, NULL, NULL},
+    {"GET", "/api/v1/base/plugins/personalized", naap_api_base_plugins_personalized,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"DELETE", "/api/v1/base/plugins/:name", naap_api_base_plugins_delete, NAAP_TIER_STANDARD, NULL,
+     NULL},
+    {"GET", "/api/v1/base/user/preferences", naap_api_base_preferences_get, NAAP_TIER_STANDARD,
+     NULL, NULL},
+    {"POST", "/api/v1/base/user/preferences", naap_api_base_preferences_put, NAAP_TIER_STANDARD,
+     NULL, NULL},
 
     /* teams and members (api.md 4); role-permissions before :teamId (api.md 4.12) */
     {"POST", "/api/v1/teams", naap_api_teams_create, NAAP_TIER_STANDARD, NULL, NULL},

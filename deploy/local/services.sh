@@ -171,6 +171,9 @@ port = $PG_PORT
 fsync = $fsync
 synchronous_commit = $fsync
 full_page_writes = $fsync
+# statement counts for tests that prove a read costs one query (tests/api/test_team_plugins.py)
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
 EOF
     log "starting postgres on 127.0.0.1:$PG_PORT (log: $PG_LOG)"
     if ! as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w -t 60 start >/dev/null 2>&1; then

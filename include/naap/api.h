@@ -40,6 +40,22 @@ void naap_api_team_members_add(naap_request *req);
 void naap_api_team_members_set_role(naap_request *req);
 void naap_api_team_members_remove(naap_request *req);
 
+/* team plugins (api.md 5): src/api/team_plugins.c, team_plugin_access.c */
+void naap_api_team_plugins_list(naap_request *req);
+void naap_api_team_plugins_install(naap_request *req);
+void naap_api_team_plugins_uninstall(naap_request *req);
+void naap_api_team_plugins_shared_config(naap_request *req);
+void naap_api_team_plugins_toggle(naap_request *req);
+void naap_api_team_plugins_versions(naap_request *req);
+void naap_api_team_plugins_pin(naap_request *req);
+void naap_api_team_plugins_unpin(naap_request *req);
+void naap_api_team_access_list(naap_request *req);
+void naap_api_team_access_set(naap_request *req);
+void naap_api_team_my_plugins(naap_request *req);
+void naap_api_team_my_visibility(naap_request *req);
+void naap_api_team_my_config(naap_request *req);
+void naap_api_team_merged_config(naap_request *req);
+
 /* /registry and the guide's aliases (api.md 6): src/api/registry.c, src/api/reviews.c */
 void naap_api_registry_list(naap_request *req);
 void naap_api_marketplace_list(naap_request *req);

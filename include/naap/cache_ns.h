@@ -16,6 +16,8 @@
 #define NAAP_NS_T_SESSION "session:{session}"
 #define NAAP_NS_T_TEAM "team:{teamId}"
 #define NAAP_NS_T_MEMBERSHIPS "memberships:{user}"
+#define NAAP_NS_T_TEAM_PLUGINS "team-plugins:{teamId}"
+#define NAAP_NS_T_MY_PLUGINS "my-plugins:{user}"
 #define NAAP_NS_T_PACKAGE "package:{name}"
 #define NAAP_NS_MARKETPLACE "marketplace"
 
@@ -33,6 +35,12 @@ const char *naap_ns_team(naap_arena *arena, const char *team_id);
 /** "memberships:<user id>": the list of a user's teams (GET /teams), which shows every
  * member of each team, so any membership change invalidates it for every member. */
 const char *naap_ns_memberships(naap_arena *arena, const char *user_id);
+/** "team-plugins:<team id>": every member's my-plugins of one team (installs, configs,
+ * enabled flags, pins and memberships change it). */
+const char *naap_ns_team_plugins(naap_arena *arena, const char *team_id);
+/** "my-plugins:<user id>": one user's my-plugins in every team (their own access
+ * rows, visibility and personal configs change it). */
+const char *naap_ns_my_plugins(naap_arena *arena, const char *user_id);
 /** "package:<name>": one registry package's detail. */
 const char *naap_ns_package(naap_arena *arena, const char *name);
 

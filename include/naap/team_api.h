@@ -36,8 +36,8 @@ int naap_team_enter(naap_request *req, const naap_team_rule *rule, naap_team_cal
 
 /**
  * After a committed change to team_id: drops what any member sees of it (GET
- * /teams/:teamId for everyone, GET /teams of each current member and of the users in
- * also, NULL-terminated or NULL).
+ * /teams/:teamId and my-plugins for everyone, GET /teams of each current member and of
+ * the users in also, NULL-terminated or NULL).
  */
 void naap_team_invalidate(naap_request *req, const char *team_id, const char *const *also);
 

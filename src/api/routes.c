@@ -36,6 +36,13 @@ static const naap_cache_policy package_policy = {
     .parts = NAAP_CACHE_PART_PATH,
     .namespaces = {NAAP_NS_T_PACKAGE, NAAP_NS_MARKETPLACE}};
 
+/* my-plugins (decisions.md "Added"): 60 s per team + user; dropped by any change to the
+ * team's plugins (team-plugins) or to the caller's own access and configs (my-plugins). */
+static const naap_cache_policy my_plugins_policy = {
+    .ttl = NAAP_CACHE_TTL_SHORT,
+    .parts = NAAP_CACHE_PART_PATH | NAAP_CACHE_PART_USER,
+    .namespaces = {NAAP_NS_T_TEAM_PLUGINS, NAAP_NS_T_MY_PLUGINS}};
+
 /* Order matters: as in Express, the first row that matches wins (api.md 1.1). */
 const naap_route naap_routes[] = {
     /* method, path, handler, rate-limit tier, response cache, Cache-Control */
@@ -115,6 +122,36 @@ const naap_route naap_routes[] = {
     {"DELETE", "/api/v1/teams/:teamId/members/:memberId", naap_api_team_members_remove,
      NAAP_TIER_STANDARD, NULL, NULL},
     {"POST", "/api/v1/teams/:teamId/transfer-ownership", naap_api_teams_transfer,
+     NAAP_TIER_STANDARD, NULL, NULL},
+
+    /* team plugins (api.md 5); members/me/... before members/:memberId/... */
+    {"GET", "/api/v1/teams/:teamId/plugins", naap_api_team_plugins_list, NAAP_TIER_STANDARD, NULL,
+     TEAM_CC},
+    {"POST", "/api/v1/teams/:teamId/plugins", naap_api_team_plugins_install, NAAP_TIER_STANDARD,
+     NULL, NULL},
+    {"DELETE", "/api/v1/teams/:teamId/plugins/:installId", naap_api_team_plugins_uninstall,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"PUT", "/api/v1/teams/:teamId/plugins/:installId/config", naap_api_team_plugins_shared_config,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"PATCH", "/api/v1/teams/:teamId/plugins/:installId/toggle", naap_api_team_plugins_toggle,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"GET", "/api/v1/teams/:teamId/my-plugins", naap_api_team_my_plugins, NAAP_TIER_STANDARD,
+     &my_plugins_policy, TEAM_CC},
+    {"PUT", "/api/v1/teams/:teamId/members/me/plugins/:installId", naap_api_team_my_visibility,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"GET", "/api/v1/teams/:teamId/members/:memberId/access", naap_api_team_access_list,
+     NAAP_TIER_STANDARD, NULL, TEAM_CC},
+    {"PUT", "/api/v1/teams/:teamId/members/:memberId/access/:pluginInstallId",
+     naap_api_team_access_set, NAAP_TIER_STANDARD, NULL, NULL},
+    {"PUT", "/api/v1/teams/:teamId/plugins/:installId/my-config", naap_api_team_my_config,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"GET", "/api/v1/teams/:teamId/plugins/:installId/merged-config", naap_api_team_merged_config,
+     NAAP_TIER_STANDARD, NULL, TEAM_CC},
+    {"GET", "/api/v1/teams/:teamId/plugins/:installId/versions", naap_api_team_plugins_versions,
+     NAAP_TIER_STANDARD, NULL, TEAM_CC},
+    {"POST", "/api/v1/teams/:teamId/plugins/:installId/pin-version", naap_api_team_plugins_pin,
+     NAAP_TIER_STANDARD, NULL, NULL},
+    {"DELETE", "/api/v1/teams/:teamId/plugins/:installId/pin-version", naap_api_team_plugins_unpin,
      NAAP_TIER_STANDARD, NULL, NULL},
 };
 

@@ -53,6 +53,7 @@ void naap_team_invalidate(naap_request *req, const char *team_id, const char *co
     const char **members = NULL;
 
     naap_cache_invalidate(naap_ns_team(req->arena, team_id));
+    naap_cache_invalidate(naap_ns_team_plugins(req->arena, team_id));
     for (; also && *also; also++)
         naap_cache_invalidate(naap_ns_memberships(req->arena, *also));
     /* a deleted team has no members left to ask about; the caller passed them in also */

@@ -37,6 +37,16 @@ const char *naap_ns_memberships(naap_arena *arena, const char *user_id)
     return naap_arena_printf(arena, "memberships:%s", user_id);
 }
 
+const char *naap_ns_team_plugins(naap_arena *arena, const char *team_id)
+{
+    return naap_arena_printf(arena, "team-plugins:%s", team_id);
+}
+
+const char *naap_ns_my_plugins(naap_arena *arena, const char *user_id)
+{
+    return naap_arena_printf(arena, "my-plugins:%s", user_id);
+}
+
 const char *naap_ns_package(naap_arena *arena, const char *name)
 {
     return naap_arena_printf(arena, "package:%s", name);

@@ -55,16 +55,28 @@ class Team:
             f"SELECT id FROM \"TeamMember\" WHERE \"teamId\" = '{self.id}' AND role = 'owner'").strip()
 
 
-def seed_core_package(db, name=None, versions=("1.0.0",)):
-    """A core PluginPackage with versions (published in order); returns its id."""
-    name = name or f"core-{secrets.token_hex(3)}"
+def seed_package(db, name=None, versions=("1.0.0",), core=False, manifest=None):
+    """A PluginPackage with versions (published in order, each with a valid manifest unless
+    one is given); returns (package id, [version ids])."""
+    import json
+    name = name or f"pkg-{secrets.token_hex(3)}"
     pid = secrets.token_hex(8)
     sql = (f"INSERT INTO \"PluginPackage\" (id, name, \"displayName\", \"isCore\", "
-           f"\"publishStatus\", \"updatedAt\") VALUES ('{pid}', '{name}', 'Core {name}', true, "
-           f"'published', now());")
+           f"\"publishStatus\", \"updatedAt\") VALUES ('{pid}', '{name}', 'Pkg {name}', "
+           f"{'true' if core else 'false'}, 'published', now());")
+    vids = []
     for i, v in enumerate(versions):
+        m = manifest if manifest is not None else {"name": name, "displayName": "P", "version": v}
+        text = json.dumps(m).replace("'", "''")
+        vids.append(f"{pid}-{i}")
         sql += (f"INSERT INTO \"PluginVersion\" (id, \"packageId\", version, manifest, "
-                f"\"publishedAt\") VALUES ('{pid}-{i}', '{pid}', '{v}', '{{}}', "
+                f"\"publishedAt\") VALUES ('{pid}-{i}', '{pid}', '{v}', '{text}', "
                 f"now() + interval '{i} second');")
     psql(db, sql)
-    return pid
+    return pid, vids
+
+
+def seed_core_package(db, name=None, versions=("1.0.0",)):
+    """A core PluginPackage with versions (published in order); returns its id."""
+    return seed_package(db, name=name or f"core-{secrets.token_hex(3)}", versions=versions,
+                        core=True)[0]

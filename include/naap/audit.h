@@ -13,6 +13,13 @@
 int naap_audit_write(naap_request *req, const naap_audit *a);
 
 /**
+ * A success row of action on resource (resource_id) by user_id; steals the reference to
+ * details (may be NULL). Store errors.
+ */
+int naap_audit_record(naap_request *req, const char *action, const char *resource,
+                      const char *resource_id, const char *user_id, json_t *details);
+
+/**
  * The common row: user_id acted on their own user record (register, reset, verify,
  * OAuth sign-in). Steals the reference to details (may be NULL). Store errors.
  */

@@ -26,14 +26,20 @@ int naap_audit_write(naap_request *req, const naap_audit *a)
     return naap_audit_insert(a, req->client_ip, user_agent(req));
 }
 
-int naap_audit_user(naap_request *req, const char *action, const char *user_id, json_t *details)
+int naap_audit_record(naap_request *req, const char *action, const char *resource,
+                      const char *resource_id, const char *user_id, json_t *details)
 {
     naap_audit audit = {.action = action,
-                        .resource = "user",
-                        .resource_id = user_id,
+                        .resource = resource,
+                        .resource_id = resource_id,
                         .user_id = user_id,
                         .details = details};
     int rc = naap_audit_write(req, &audit);
     json_decref(details);
     return rc;
+}
+
+int naap_audit_user(naap_request *req, const char *action, const char *user_id, json_t *details)
+{
+    return naap_audit_record(req, action, "user", user_id, user_id, details);
 }

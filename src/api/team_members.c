@@ -24,19 +24,6 @@ static const naap_team_rule owner = {NAAP_TEAM_OWNER, NAAP_TEAM_NO_CAP, NULL};
 
 static const char *const assignable_roles[] = {"admin", "member", "viewer", NULL};
 
-static int audit_member(naap_request *req, const char *action, const char *member_id,
-                        const char *user_id, json_t *details)
-{
-    naap_audit a = {.action = action,
-                    .resource = "teamMember",
-                    .resource_id = member_id,
-                    .user_id = user_id,
-                    .details = details};
-    int rc = naap_audit_write(req, &a);
-    json_decref(details);
-    return rc;
-}
-
 /* The path's member, in the path's team; answers 404 (or 5xx) itself. */
 static int target_member(naap_request *req, const naap_team_caller *c, naap_team_member *out)
 {
@@ -98,10 +85,10 @@ static int add_tx(void *arg)
                                      op->c->user_id, &op->member);
     if (rc != NAAP_OK)
         return rc;
-    return audit_member(op->req, "team.member.invite",
-                        json_string_value(json_object_get(op->member, "id")), op->c->user_id,
-                        json_pack("{s:s,s:s,s:s}", "teamId", team_id, "invitedEmail",
-                                  op->v[A_EMAIL].str, "role", op->v[A_ROLE].str));
+    return naap_audit_record(op->req, "team.member.invite", "teamMember",
+                             json_string_value(json_object_get(op->member, "id")), op->c->user_id,
+                             json_pack("{s:s,s:s,s:s}", "teamId", team_id, "invitedEmail",
+                                       op->v[A_EMAIL].str, "role", op->v[A_ROLE].str));
 }
 
 void naap_api_team_members_add(naap_request *req)
@@ -158,8 +145,9 @@ static int role_tx(void *arg)
     int rc = naap_team_member_set_role_tx(op->req->arena, op->target->id, op->role, &op->member);
     if (rc != NAAP_OK)
         return rc;
-    return audit_member(op->req, "team.member.update", op->target->id, op->c->user_id,
-                        json_pack("{s:s,s:s}", "fromRole", op->target->role, "toRole", op->role));
+    return naap_audit_record(
+        op->req, "team.member.update", "teamMember", op->target->id, op->c->user_id,
+        json_pack("{s:s,s:s}", "fromRole", op->target->role, "toRole", op->role));
 }
 
 void naap_api_team_members_set_role(naap_request *req)
@@ -211,10 +199,10 @@ static int remove_tx(void *arg)
     int rc = naap_team_member_delete_tx(op->target->id);
     if (rc != NAAP_OK)
         return rc;
-    return audit_member(op->req, self ? "team.member.leave" : "team.member.remove", op->target->id,
-                        op->c->user_id,
-                        json_pack("{s:s,s:s}", "teamId", op->c->team.team_id, "removedUserId",
-                                  op->target->user_id));
+    return naap_audit_record(op->req, self ? "team.member.leave" : "team.member.remove",
+                             "teamMember", op->target->id, op->c->user_id,
+                             json_pack("{s:s,s:s}", "teamId", op->c->team.team_id, "removedUserId",
+                                       op->target->user_id));
 }
 
 void naap_api_team_members_remove(naap_request *req)
@@ -270,16 +258,9 @@ static int transfer_tx(void *arg)
     int rc = naap_team_transfer_tx(team_id, op->c->user_id, op->new_owner);
     if (rc != NAAP_OK)
         return rc;
-    naap_audit a = {.action = "team.ownership.transfer",
-                    .resource = "team",
-                    .resource_id = team_id,
-                    .user_id = op->c->user_id};
-    json_t *details =
-        json_pack("{s:s,s:s}", "fromUserId", op->c->user_id, "toUserId", op->new_owner);
-    a.details = details;
-    rc = naap_audit_write(op->req, &a);
-    json_decref(details);
-    return rc;
+    return naap_audit_record(
+        op->req, "team.ownership.transfer", "team", team_id, op->c->user_id,
+        json_pack("{s:s,s:s}", "fromUserId", op->c->user_id, "toUserId", op->new_owner));
 }
 
 void naap_api_teams_transfer(naap_request *req)

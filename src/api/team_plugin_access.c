@@ -92,15 +92,10 @@ static int access_tx(void *arg)
     for (int i = 0; i < ACCESS_FIELDS; i++)
         if (op->v[i].state != NAAP_V_ABSENT)
             json_object_set(access, access_fields[i].name, op->v[i].json);
-    naap_audit a = {.action = "team.member.access.update",
-                    .resource = "teamMemberPluginAccess",
-                    .resource_id = json_string_value(json_object_get(op->access, "id")),
-                    .user_id = op->c->user_id};
-    a.details = json_pack("{s:s,s:s,s:o}", "memberId", op->target->id, "pluginInstallId",
-                          op->install->id, "access", access);
-    rc = naap_audit_write(op->req, &a);
-    json_decref(a.details);
-    return rc;
+    return naap_audit_record(op->req, "team.member.access.update", "teamMemberPluginAccess",
+                             json_string_value(json_object_get(op->access, "id")), op->c->user_id,
+                             json_pack("{s:s,s:s,s:o}", "memberId", op->target->id,
+                                       "pluginInstallId", op->install->id, "access", access));
 }
 
 void naap_api_team_access_set(naap_request *req)
@@ -203,15 +198,10 @@ static int my_config_tx(void *arg)
                                                    op->install_id, op->config, &op->row);
     if (rc != NAAP_OK)
         return rc;
-    naap_audit a = {.action = "team.member.config.update",
-                    .resource = "teamMemberPluginConfig",
-                    .resource_id = json_string_value(json_object_get(op->row, "id")),
-                    .user_id = op->c->user_id};
-    a.details = json_pack("{s:s,s:s}", "memberId", op->c->team.member_id, "pluginInstallId",
-                          op->install_id);
-    rc = naap_audit_write(op->req, &a);
-    json_decref(a.details);
-    return rc;
+    return naap_audit_record(op->req, "team.member.config.update", "teamMemberPluginConfig",
+                             json_string_value(json_object_get(op->row, "id")), op->c->user_id,
+                             json_pack("{s:s,s:s}", "memberId", op->c->team.member_id,
+                                       "pluginInstallId", op->install_id));
 }
 
 void naap_api_team_my_config(naap_request *req)

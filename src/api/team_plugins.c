@@ -44,19 +44,6 @@ static int enter_install(naap_request *req, const naap_team_rule *rule, naap_tea
     return NAAP_DONE;
 }
 
-static int audit_install(naap_request *req, const char *action, const char *install_id,
-                         const char *user_id, json_t *details)
-{
-    naap_audit a = {.action = action,
-                    .resource = "teamPluginInstall",
-                    .resource_id = install_id,
-                    .user_id = user_id,
-                    .details = details};
-    int rc = naap_audit_write(req, &a);
-    json_decref(details);
-    return rc;
-}
-
 /* What any member's my-plugins of the team shows has changed. */
 static void invalidate_plugins(naap_request *req, const char *team_id)
 {
@@ -103,9 +90,9 @@ static int install_tx(void *arg)
                                     op->package->version_id, op->c->user_id, &op->install);
     if (rc != NAAP_OK)
         return rc;
-    return audit_install(
-        op->req, "team.plugin.install", json_string_value(json_object_get(op->install, "id")),
-        op->c->user_id,
+    return naap_audit_record(
+        op->req, "team.plugin.install", "teamPluginInstall",
+        json_string_value(json_object_get(op->install, "id")), op->c->user_id,
         json_pack("{s:s,s:s}", "teamId", op->c->team.team_id, "packageName", op->name));
 }
 
@@ -158,9 +145,10 @@ static int uninstall_tx(void *arg)
     int rc = naap_plugin_uninstall_tx(op->install->id);
     if (rc != NAAP_OK)
         return rc;
-    return audit_install(op->req, "team.plugin.uninstall", op->install->id, op->c->user_id,
-                         json_pack("{s:s,s:s}", "teamId", op->c->team.team_id, "packageName",
-                                   op->install->package_name));
+    return naap_audit_record(op->req, "team.plugin.uninstall", "teamPluginInstall", op->install->id,
+                             op->c->user_id,
+                             json_pack("{s:s,s:s}", "teamId", op->c->team.team_id, "packageName",
+                                       op->install->package_name));
 }
 
 void naap_api_team_plugins_uninstall(naap_request *req)
@@ -216,8 +204,9 @@ static int shared_tx(void *arg)
         naap_plugin_set_shared_config_tx(op->req->arena, op->install_id, op->config, &op->install);
     if (rc != NAAP_OK)
         return rc;
-    return audit_install(op->req, "team.plugin.config.shared.update", op->install_id,
-                         op->c->user_id, json_pack("{s:s}", "teamId", op->c->team.team_id));
+    return naap_audit_record(op->req, "team.plugin.config.shared.update", "teamPluginInstall",
+                             op->install_id, op->c->user_id,
+                             json_pack("{s:s}", "teamId", op->c->team.team_id));
 }
 
 void naap_api_team_plugins_shared_config(naap_request *req)
@@ -307,13 +296,14 @@ static int pin_tx(void *arg)
     if (rc != NAAP_OK)
         return rc;
     if (!op->version_id)
-        return audit_install(op->req, "team.plugin.version.unpin", op->install->id, op->c->user_id,
-                             json_pack("{s:s,s:s}", "teamId", op->c->team.team_id, "packageName",
-                                       op->install->package_name));
-    return audit_install(op->req, "team.plugin.version.pin", op->install->id, op->c->user_id,
-                         json_pack("{s:s,s:s,s:s,s:s}", "teamId", op->c->team.team_id, "versionId",
-                                   op->version_id, "version", op->version, "packageName",
-                                   op->install->package_name));
+        return naap_audit_record(op->req, "team.plugin.version.unpin", "teamPluginInstall",
+                                 op->install->id, op->c->user_id,
+                                 json_pack("{s:s,s:s}", "teamId", op->c->team.team_id,
+                                           "packageName", op->install->package_name));
+    return naap_audit_record(
+        op->req, "team.plugin.version.pin", "teamPluginInstall", op->install->id, op->c->user_id,
+        json_pack("{s:s,s:s,s:s,s:s}", "teamId", op->c->team.team_id, "versionId", op->version_id,
+                  "version", op->version, "packageName", op->install->package_name));
 }
 
 static void pin(naap_request *req, bool on)

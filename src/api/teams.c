@@ -27,17 +27,6 @@ static bool slug_valid(const char *s)
     return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
 }
 
-static void audit_team(naap_request *req, const char *action, const char *team_id,
-                       const char *user_id, json_t *details, int *rc)
-{
-    naap_audit a = {.action = action,
-                    .resource = "team",
-                    .resource_id = team_id,
-                    .user_id = user_id,
-                    .details = details};
-    *rc = naap_audit_write(req, &a);
-}
-
 /* ---- POST /teams (api.md 4.1) ------------------------------------------------------- */
 
 /* upstream's one message while either required field is missing (api.md 4.1) */
@@ -82,11 +71,9 @@ static int create_tx(void *arg)
         (rc = naap_team_install_core_tx(json_string_value(json_object_get(op->team, "id")),
                                         op->user_id, member_id)) != NAAP_OK)
         return rc;
-    json_t *details = json_pack("{s:s,s:s}", "name", op->v[F_NAME].str, "slug", op->v[F_SLUG].str);
-    audit_team(op->req, "team.create", json_string_value(json_object_get(op->team, "id")),
-               op->user_id, details, &rc);
-    json_decref(details);
-    return rc;
+    return naap_audit_record(
+        op->req, "team.create", "team", json_string_value(json_object_get(op->team, "id")),
+        op->user_id, json_pack("{s:s,s:s}", "name", op->v[F_NAME].str, "slug", op->v[F_SLUG].str));
 }
 
 void naap_api_teams_create(naap_request *req)
@@ -190,9 +177,8 @@ static int update_tx(void *arg)
     for (int i = 0; i < UPDATE_FIELDS; i++)
         if (op->v[i].state != NAAP_V_ABSENT)
             json_object_set(details, update_fields[i].name, op->v[i].json);
-    audit_team(op->req, "team.update", op->c->team.team_id, op->c->user_id, details, &rc);
-    json_decref(details);
-    return rc;
+    return naap_audit_record(op->req, "team.update", "team", op->c->team.team_id, op->c->user_id,
+                             details);
 }
 
 void naap_api_teams_update(naap_request *req)
@@ -247,9 +233,7 @@ static int delete_tx(void *arg)
     if ((rc = naap_team_member_user_ids(op->req->arena, team_id, &op->members)) != NAAP_OK ||
         (rc = naap_team_delete_tx(op->req->arena, team_id, &details)) != NAAP_OK)
         return rc;
-    audit_team(op->req, "team.delete", team_id, op->c->user_id, details, &rc);
-    json_decref(details);
-    return rc;
+    return naap_audit_record(op->req, "team.delete", "team", team_id, op->c->user_id, details);
 }
 
 void naap_api_teams_delete(naap_request *req)

@@ -6,34 +6,15 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import NaapdTestCase, psql  # noqa: E402
-from teamfix import T, Team, User, seed_package  # noqa: E402
+from naaptest import psql  # noqa: E402
+from teamfix import TeamCase, User, seed_package  # noqa: E402
 
-ENV = {"PASSWORD_ITERATIONS": "1000", "RATE_LIMIT_ENABLED": "false"}
 ROLES = ("owner", "admin", "member", "viewer")
 CORE_MSG = ("Cannot uninstall core plugins. Core plugins are always available and required "
             "for team functionality.")
 
 
-class PluginsBase(NaapdTestCase):
-    naapd_env = ENV
-
-    def sql(self, text):
-        return psql(self.db, text).strip()
-
-    def user(self):
-        return User(self.naapd)
-
-    def team(self):
-        return Team(self.naapd)
-
-    def assertError(self, r, status, message=None):
-        self.assertEqual(r.status, status, r.body)
-        body = r.json()
-        self.assertIs(body["success"], False)
-        if message is not None:
-            self.assertEqual(body["error"], message)
-
+class PluginsBase(TeamCase):
     def install(self, team, name=None, versions=("1.0.0",)):
         """Seeds a package and installs it as the owner; returns (install id, package name)."""
         pid, _ = seed_package(self.db, name=name, versions=versions)

@@ -6,32 +6,14 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import NaapdTestCase, psql  # noqa: E402
-from teamfix import T, Team, User, seed_core_package  # noqa: E402
+from naaptest import psql  # noqa: E402
+from teamfix import T, TeamCase, User, seed_core_package  # noqa: E402
 
-ENV = {"PASSWORD_ITERATIONS": "1000", "RATE_LIMIT_ENABLED": "false"}
 ROLES = ("owner", "admin", "member", "viewer")
 
 
-class TeamsBase(NaapdTestCase):
-    naapd_env = ENV
-
-    def sql(self, text):
-        return psql(self.db, text).strip()
-
-    def user(self):
-        return User(self.naapd)
-
-    def team(self):
-        return Team(self.naapd)
-
-    def assertError(self, r, status, message=None):
-        self.assertEqual(r.status, status, r.body)
-        body = r.json()
-        self.assertIs(body["success"], False)
-        self.assertIsInstance(body["error"], str)
-        if message is not None:
-            self.assertEqual(body["error"], message)
+class TeamsBase(TeamCase):
+    pass
 
 
 class CreateAndRead(TeamsBase):

@@ -5,7 +5,7 @@ Everything goes through the HTTP API except what the API cannot do (seeding pack
 
 import secrets
 
-from naaptest import psql
+from naaptest import NaapdTestCase, psql
 
 T = "/api/v1/teams"
 
@@ -80,3 +80,27 @@ def seed_core_package(db, name=None, versions=("1.0.0",)):
     """A core PluginPackage with versions (published in order); returns its id."""
     return seed_package(db, name=name or f"core-{secrets.token_hex(3)}", versions=versions,
                         core=True)[0]
+
+
+class TeamCase(NaapdTestCase):
+    """One naapd for a test class, with helpers for users, teams and /teams error bodies."""
+
+    naapd_env = {"PASSWORD_ITERATIONS": "1000", "RATE_LIMIT_ENABLED": "false"}
+
+    def sql(self, text):
+        return psql(self.db, text).strip()
+
+    def user(self):
+        return User(self.naapd)
+
+    def team(self):
+        return Team(self.naapd)
+
+    def assertError(self, r, status, message=None):
+        """A /teams error: status, {"success": false, "error": "<message>"}."""
+        self.assertEqual(r.status, status, r.body)
+        body = r.json()
+        self.assertIs(body["success"], False)
+        self.assertIsInstance(body["error"], str)
+        if message is not None:
+            self.assertEqual(body["error"], message)

@@ -16,6 +16,7 @@ PACKAGES=(
   libssl-dev libcurl4-openssl-dev
   postgresql-15 postgresql-client-15 redis-server redis-tools
   python3 curl clang-format systemd
+  chromium chromium-driver
 )
 
 log() { echo "[install-deps] $*" >&2; }

@@ -21,6 +21,7 @@ typedef struct naap_config {
     bool production;
     char *trust_proxy;
     char *cors_origins; /* "*" or a comma-separated allowlist */
+    int cors_max_age_s; /* how long a browser may reuse a preflight answer */
     int cache_ttl_short;
     int cache_ttl_medium;
     int cache_ttl_long;

@@ -41,6 +41,7 @@ static const struct opt opts[] = {
     {"NAAP_ENV", OPT_STRING, OFF(env), NULL, 0, 0, false},
     {"TRUST_PROXY", OPT_STRING, OFF(trust_proxy), "loopback", 0, 0, false},
     {"CORS_ORIGINS", OPT_STRING, OFF(cors_origins), "*", 0, 0, false},
+    {"CORS_MAX_AGE", OPT_DURATION_S, OFF(cors_max_age_s), "600", 0, 86400, false},
     {"CACHE_TTL_SHORT", OPT_DURATION_S, OFF(cache_ttl_short), "60", 1, 86400, false},
     {"CACHE_TTL_MEDIUM", OPT_DURATION_S, OFF(cache_ttl_medium), "300", 1, 86400, false},
     {"CACHE_TTL_LONG", OPT_DURATION_S, OFF(cache_ttl_long), "600", 1, 86400, false},

@@ -2,6 +2,7 @@
 #include "naap/alloc.h"
 #include "naap/clock.h"
 #include "naap/compress.h"
+#include "naap/cors.h"
 #include "naap/crypto.h"
 #include "naap/csrf.h"
 #include "naap/errors.h"
@@ -40,8 +41,6 @@ struct naap_server {
     atomic_int inflight;
     atomic_bool draining;
 };
-
-static const char *const cors_methods = "GET,HEAD,PUT,PATCH,POST,DELETE";
 
 /* ---- request lifecycle ------------------------------------------------------------ */
 
@@ -133,31 +132,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- response ------------------------------------------------------------------------ */
 
-static void add_cors_headers(naap_server *srv, naap_request *req, struct MHD_Response *r)
-{
-    const char *allowed = srv->cfg->cors_origins;
-    if (strcmp(allowed, "*") == 0) {
-        MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-        return;
-    }
-    /* allowlist: echo a listed Origin, and tell caches the answer depends on it */
-    MHD_add_response_header(r, "Vary", "Origin");
-    const char *origin = naap_request_header(req, "Origin");
-    if (!origin)
-        return;
-    size_t olen = strlen(origin);
-    for (const char *p = allowed; *p;) {
-        while (*p == ',' || *p == ' ')
-            p++;
-        size_t n = strcspn(p, ", ");
-        if (n == olen && strncmp(p, origin, n) == 0) {
-            MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
-            return;
-        }
-        p += n;
-    }
-}
-
 /* The route's Cache-Control (decisions.md "Added"); "no-store" also gets the legacy
  * Pragma that the guide's noCache middleware sends. A handler's own header wins. */
 static void add_cache_control(naap_request *req, struct MHD_Response *r)
@@ -195,9 +169,9 @@ static enum MHD_Result queue_response(naap_server *srv, naap_request *req)
     if (res->content_type)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
     add_cache_control(req, r);
+    naap_cors_headers(req);
     for (naap_header *h = res->headers; h; h = h->next)
         MHD_add_response_header(r, h->name, h->value);
-    add_cors_headers(srv, req, r);
     MHD_add_response_header(r, "X-Request-Id", req->request_id);
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "X-Frame-Options", "SAMEORIGIN");
@@ -224,16 +198,6 @@ static int is_json_type(const char *type)
     return n == 16 && strncasecmp(type, "application/json", 16) == 0;
 }
 
-static void preflight(naap_request *req)
-{
-    const char *asked = naap_request_header(req, "Access-Control-Request-Headers");
-    naap_response_header(req, "Access-Control-Allow-Methods", cors_methods);
-    if (asked)
-        naap_response_header(req, "Access-Control-Allow-Headers", asked);
-    naap_response_header(req, "Vary", "Access-Control-Request-Headers");
-    naap_respond_empty(req, 204);
-}
-
 /* Run in this order on every routed request before its handler (api.md 1.2): CSRF, then
  * the rate limiter (route->tier, keyed by the caller the auth middleware resolves once),
  * then the response cache (route->cache). Each answers the request itself when it stops
@@ -253,7 +217,7 @@ static void dispatch(naap_server *srv, naap_request *req)
     char err[160];
 
     if (strcmp(req->method, "OPTIONS") == 0) {
-        preflight(req);
+        naap_cors_preflight(req);
         return;
     }
     if (naap_json_parse_body(json_body ? req->body.data : NULL, json_body ? req->body.len : 0,

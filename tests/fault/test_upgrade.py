@@ -46,6 +46,8 @@ class Upgrade(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix="naapd-upgrade-")
         self.bin = os.path.join(self.dir, "naapd")
         shutil.copy2(naapd_bin(), self.bin)
+        self.first = self.bin + ".first"  # the first build, to go back to
+        shutil.copy2(naapd_bin(), self.first)
         self.saved_bin = os.environ.get("NAAPD_BIN")
         os.environ["NAAPD_BIN"] = self.bin  # the harness starts naapd from here
 
@@ -107,6 +109,19 @@ class Upgrade(unittest.TestCase):
             self.assertEqual(health["version"], new_version)
             self.assertEqual(health["workers"], 2)
             self.assertIn("took over from the previous binary", n.log_text())
+
+            # the upgraded master upgrades again (here back to the first build)
+            with Load(n.port) as load2:
+                load2.wait_for(100)
+                self.install(self.first)
+                done = n.log_text().count("reload complete")
+                self.sighup_and_wait(n, "reload complete", done)
+                self.assert_all_run(n, self.bin)
+                load2.wait_for(100)
+            self.assertEqual(load2.failures, [])
+            self.assertEqual(n.pid, master)
+            self.assertEqual(n.request("GET", "/healthz").json()["version"],
+                             version_of(self.first))
             self.assertEqual(n.stop(), 0)
 
     def test_broken_binary_is_refused_even_with_a_config_change(self):

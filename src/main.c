@@ -5,6 +5,7 @@
 #include "naap/errors.h"
 #include "naap/log.h"
 #include "naap/migrate.h"
+#include "naap/upgrade.h"
 #include "naap/version.h"
 
 #include <stdio.h>
@@ -63,6 +64,12 @@ static int cmd_serve(naap_config *cfg)
 
     if ((rc = require_database(cfg)) != EXIT_OK)
         return rc;
+    char *handover = naap_upgrade_take_state();
+    if (handover) { /* re-executed by an upgrade: the socket and workers are handed over */
+        rc = naap_master_resume(cfg, handover);
+        free(handover);
+        return rc;
+    }
     if (!cfg->jwt_secret[0]) {
         /* development only (production refuses this in validation): sessions last until
          * the master restarts; every worker shares the secret through fork */
@@ -86,6 +93,7 @@ int main(int argc, char **argv)
     naap_config cfg;
     int rc;
 
+    naap_upgrade_init(argv);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
             config_path = argv[++i];
@@ -105,7 +113,7 @@ int main(int argc, char **argv)
         }
     }
     if (strcmp(command, "version") == 0) {
-        printf("naapd %s\n", NAAPD_VERSION);
+        printf("naapd %s\n", naap_version);
         return EXIT_OK;
     }
     if (strcmp(command, "serve") && strcmp(command, "migrate") && strcmp(command, "check-config")) {

@@ -22,10 +22,18 @@ int naap_listen_open(const char *host, int port);
 int naap_master_run(naap_config *cfg, int listen_fd);
 
 /**
+ * naap_master_run for a master re-executed by an upgrade (upgrade.h): takes over the
+ * listening socket, the shared block and the workers described by state (parsed in
+ * place; the caller frees it),
+ * then rolls every worker onto this binary. Same return as naap_master_run.
+ */
+int naap_master_resume(naap_config *cfg, char *state);
+
+/**
  * Body of a worker process (after fork): serves until told to stop, then drains.
  * position is the worker's place among WORKERS (for logs); slot its entry in the shared
  * block (where it reports ready). Returns the exit status (0 drained, 1 cut off, 2 could
- * not start).
+ * not start, 3 the shared block is of an incompatible build).
  */
 int naap_worker_run(const naap_config *cfg, int listen_fd, int position, int slot);
 

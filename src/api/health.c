@@ -26,7 +26,7 @@ void naap_api_health(naap_request *req)
     json_t *body = json_object();
     json_object_set_new(body, "status", json_string(db_ok ? "healthy" : "degraded"));
     json_object_set_new(body, "service", json_string("naapd"));
-    json_object_set_new(body, "version", json_string(NAAPD_VERSION));
+    json_object_set_new(body, "version", json_string(naap_version));
     json_object_set_new(body, "timestamp", json_string(ts));
     json_object_set_new(body, "database",
                         json_pack("{s:s}", "status", db_ok ? "healthy" : "unhealthy"));

@@ -31,6 +31,12 @@ int naap_worker_run(const naap_config *cfg, int listen_fd, int position, int slo
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (shared && getppid() != master)
         return 1;
+    /* the block's layout is what this build reads and writes; joining a master whose
+     * block another build made would misread every field past the first change */
+    if (shared && naap_shared_compatible(shared) != NAAP_OK) {
+        naap_log_error("shared memory made by an incompatible naapd build: not joining");
+        return 3;
+    }
 
     naap_db_init(cfg);
     naap_redis_init(cfg);

@@ -1,0 +1,3 @@
+#include "naap/version.h"
+
+const char naap_version[] = NAAPD_VERSION;

@@ -12,7 +12,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STAMPEDE_THREADS 50
 
@@ -73,6 +76,10 @@ static int setup(void)
         return -1;
     }
     cfg.redis_timeout_ms = 1000;
+    cfg.cache_ttl_short = 60;
+    cfg.cache_ttl_medium = 300;
+    cfg.cache_ttl_long = 600;
+    naap_cache_init(&cfg);
     use_redis(base);
     long long n = cmd_int("INCR", "naaptest:next_db", NULL);
     redisReply *r = cmd("CONFIG", "GET", "databases");
@@ -87,6 +94,9 @@ static int setup(void)
     json_decref(env);
     use_redis(url);
     freeReplyObject(cmd("FLUSHDB", NULL, NULL));
+    /* FLUSHDB took naap:run-id too: connect again so that the threads the tests start do
+     * not each see a "new" Redis (cache.c, check_identity) */
+    use_redis(url);
     return 0;
 }
 
@@ -398,6 +408,66 @@ static void test_fail_open(void)
     naap_arena_free(arena);
 }
 
+/* Issue 20, hole 1: an invalidation one process could not deliver binds every process
+ * sharing the host record, even after the one that lost it has exited. */
+static void test_lost_invalidation_is_host_wide(void)
+{
+    struct counter c = {0};
+    enum naap_cache_outcome how;
+    char real[256];
+    naap_cache_key k = {"test", "host-wide", {"team:31"}, 60};
+    naap_cache_host *shared =
+        mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+    CHECK(shared != MAP_FAILED);
+    if (shared == MAP_FAILED)
+        return;
+    naap_cache_use_host_state(shared);
+    snprintf(real, sizeof(real), "%s", redis_url);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) { /* a sibling worker: its write's invalidation is lost, then it dies */
+        use_redis("redis://127.0.0.1:1");
+        _exit(naap_cache_invalidate("team:31") == NAAP_EUNAVAILABLE ? 0 : 1);
+    }
+    int status = -1;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(atomic_load(&shared->lost) == 1 && atomic_load(&shared->lost_since_ms) > 0);
+    /* this process never saw the failure, and still serves nothing written before it */
+    use_redis(real);
+    CHECK(get_n(&k, &c, &how) == 2 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 2 && how == NAAP_CACHE_HIT);
+    CHECK(atomic_load(&shared->covered) == 1 && atomic_load(&shared->lost_since_ms) == 0);
+}
+
+/* Issue 20, hole 2: a connection to a Redis whose run_id is not the one recorded drops
+ * every entry once; a reconnect to the same Redis (a worker restart, a reload) drops
+ * nothing. */
+static void test_identity_on_connect(void)
+{
+    struct counter c = {0};
+    enum naap_cache_outcome how;
+    char real[256], buf[64];
+    naap_cache_key k = {"test", "identity", {"team:41"}, 60};
+
+    snprintf(real, sizeof(real), "%s", redis_url);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
+    CHECK(strlen(cmd_str("GET", "naap:run-id", NULL, buf, sizeof(buf))) == 40);
+    use_redis(real); /* same server, new connection */
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT);
+    /* as after a restart from a snapshot taken under another server */
+    freeReplyObject(cmd("SET", "naap:run-id", "0000000000000000000000000000000000000000"));
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT); /* connections are checked */
+    use_redis(real);
+    CHECK(get_n(&k, &c, &how) == 2 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 2 && how == NAAP_CACHE_HIT);
+    CHECK(strcmp(cmd_str("GET", "naap:run-id", NULL, buf, sizeof(buf)),
+                 "0000000000000000000000000000000000000000") != 0);
+}
+
 int main(void)
 {
     if (setup() != 0)
@@ -410,6 +480,8 @@ int main(void)
     test_waiters();
     test_stampede();
     test_fail_open();
+    test_identity_on_connect();
+    test_lost_invalidation_is_host_wide();
     freeReplyObject(cmd("FLUSHDB", NULL, NULL));
     naap_redis_close_all();
     return check_report("store.cache");

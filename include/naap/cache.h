@@ -55,6 +55,9 @@ typedef struct naap_cache_key {
     const char *id;     /* any text; must include the user for per-user data */
     const char *namespaces[NAAP_CACHE_MAX_NAMESPACES]; /* NULL after the last one */
     int ttl;                                           /* seconds, or NAAP_CACHE_TTL_* */
+    /* NULL, or a Redis key the value depends on: the entry is served only while it exists
+     * (checked in the same round trip as the value), e.g. the CSRF token an answer shows */
+    const char *guard;
 } naap_cache_key;
 
 enum naap_cache_outcome {
@@ -81,6 +84,7 @@ typedef struct naap_cache_ticket {
     char key[NAAP_CACHE_KEY_MAX]; /* the key under the generations read before the miss */
     char token[33];               /* lock owner token; "" when this caller may not store */
     int ttl_s;
+    unsigned taint; /* naap_cache_taint calls on this thread before the lookup */
 } naap_cache_ticket;
 
 /** Computes a value on a miss: 0 and a new reference in *out, or a NAAP_E* code. */
@@ -130,6 +134,12 @@ int naap_cache_lookup(const naap_cache_key *key, naap_arena *arena, naap_cache_b
 void naap_cache_fill(naap_cache_ticket *t, const naap_cache_blob *blob);
 /** Gives the ticket's lock up without storing anything (the answer was not cacheable). */
 void naap_cache_release(naap_cache_ticket *t);
+/**
+ * Says that what this thread is computing carries state Redis does not hold (a CSRF
+ * token kept in process memory while Redis failed): no ticket this thread opened before
+ * the call will store its value. Store modules call it; callers of the cache need not.
+ */
+void naap_cache_taint(void);
 
 /**
  * Invalidates every key in namespace ns (one INCR). Returns 0, NAAP_EINVAL for a bad

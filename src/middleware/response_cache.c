@@ -3,6 +3,7 @@
 #include "naap/auth.h"
 #include "naap/buf.h"
 #include "naap/compress.h"
+#include "naap/csrf_store.h"
 #include "naap/errors.h"
 
 #include <inttypes.h>
@@ -124,6 +125,11 @@ static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_
         id.param_value = naap_request_param(req, p->param);
     }
     key->id = build_id(req->arena, &id);
+    if ((p->parts & NAAP_CACHE_PART_CSRF) && id.session) {
+        char *guard = naap_arena_alloc(req->arena, NAAP_CSRF_KEY_MAX);
+        naap_csrf_key(id.session, guard);
+        key->guard = guard;
+    }
     return true;
 }
 

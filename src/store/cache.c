@@ -39,6 +39,7 @@ static pthread_once_t release_once = PTHREAD_ONCE_INIT;
  * the record lives in the cluster's shared memory (naap_cache_use_host_state), because a
  * worker that lost an invalidation may die before it can repay it, and its siblings hold
  * the same stale entries. */
+static _Thread_local unsigned taints; /* naap_cache_taint calls on this thread */
 static naap_cache_host own_host;
 static naap_cache_host *host = &own_host;
 static _Atomic int64_t last_log_ms;
@@ -366,8 +367,9 @@ static void finish_release(redisReply *r, const char *lock, const char *token)
 
 /* A miss: take the key's lock, or wait for whoever holds it to store the value. Returns
  * 0 with *hit when the value arrived, else NAAP_ENOTFOUND (t->token set when this caller
- * took the lock and so may store). */
-static int lock_or_wait(naap_cache_ticket *t, redisReply **hit)
+ * took the lock and so may store). With stale, the value under the key lost its guard:
+ * it must be replaced, so it never counts as arrived and nobody waits for it. */
+static int lock_or_wait(naap_cache_ticket *t, bool stale, redisReply **hit)
 {
     char lock[LOCK_KEY_MAX], token[33], px[16];
     const char *set[] = {"SET", lock, token, "NX", "PX", px};
@@ -390,7 +392,7 @@ static int lock_or_wait(naap_cache_ticket *t, redisReply **hit)
         return NAAP_ENOTFOUND;
     bool failure = failed(r[0], "SET NX lock");
     bool owner = !failure && r[0]->type == REDIS_REPLY_STATUS;
-    bool arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
+    bool arrived = !stale && !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
     freeReplyObject(r[0]);
     if (owner)
         memcpy(t->token, token, sizeof(token));
@@ -400,7 +402,7 @@ static int lock_or_wait(naap_cache_ticket *t, redisReply **hit)
         return NAAP_OK;
     }
     freeReplyObject(r[1]);
-    if (failure || owner)
+    if (failure || owner || stale)
         return NAAP_ENOTFOUND;
     for (int64_t deadline = naap_clock_mono_ms() + NAAP_CACHE_WAIT_MS;
          naap_clock_mono_ms() < deadline;) {
@@ -433,6 +435,7 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
     *hit = NULL;
     t->key[0] = '\0';
     t->token[0] = '\0';
+    t->taint = taints;
     t->ttl_s = n < 0 ? 0 : naap_cache_ttl_seconds(key->ttl);
     if (n < 0 || t->ttl_s <= 0) {
         log_throttled("malformed key (prefix %s)", key && key->prefix ? key->prefix : "null");
@@ -446,17 +449,33 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
         log_throttled("key too long (prefix %s)", key->prefix);
         return NAAP_ENOTFOUND;
     }
-    redisReply *r = naap_redis_command(2, get, NULL);
+    redisReply *r = NULL;
+    bool guarded = true;
+    if (key->guard) {
+        /* still one round trip: the value and the key it depends on */
+        const char *exists[] = {"EXISTS", key->guard};
+        naap_redis_cmd cmds[] = {{2, get, NULL}, {2, exists, NULL}};
+        redisReply *rr[2];
+        if (naap_redis_pipeline(2, cmds, rr) != NAAP_OK)
+            return NAAP_ENOTFOUND;
+        guarded =
+            !failed(rr[1], "EXISTS") && rr[1]->type == REDIS_REPLY_INTEGER && rr[1]->integer == 1;
+        freeReplyObject(rr[1]);
+        r = rr[0];
+    } else {
+        r = naap_redis_command(2, get, NULL);
+    }
     if (failed(r, "GET")) {
         freeReplyObject(r);
         return NAAP_ENOTFOUND;
     }
-    if (r->type == REDIS_REPLY_STRING) {
+    bool present = r->type == REDIS_REPLY_STRING;
+    if (present && guarded) {
         *hit = r;
         return NAAP_OK;
     }
     freeReplyObject(r);
-    return lock_or_wait(t, hit);
+    return lock_or_wait(t, present, hit);
 }
 
 /* Stores data under the ticket's key if this caller holds the lock, and unlocks, in one
@@ -473,7 +492,7 @@ static bool fill_raw(naap_cache_ticket *t, const char *data, size_t len)
 
     if (!t->token[0])
         return false;
-    if (len > NAAP_CACHE_VALUE_MAX) {
+    if (len > NAAP_CACHE_VALUE_MAX || t->taint != taints) {
         naap_cache_release(t);
         return false;
     }
@@ -489,6 +508,11 @@ static bool fill_raw(naap_cache_ticket *t, const char *data, size_t len)
     freeReplyObject(r[1]);
     t->token[0] = '\0';
     return stored;
+}
+
+void naap_cache_taint(void)
+{
+    taints++;
 }
 
 void naap_cache_release(naap_cache_ticket *t)

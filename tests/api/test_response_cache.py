@@ -34,6 +34,10 @@ def session_key(token):
     return "naap:session:" + hashlib.sha256(sid_of(token).encode()).hexdigest()
 
 
+def csrf_key(token):
+    return "naap:csrf:" + hashlib.sha256(sid_of(token).encode()).hexdigest()
+
+
 def me(n, token, **headers):
     return n.request("GET", "/api/v1/auth/me",
                      headers={"Authorization": f"Bearer {token}", **headers})
@@ -145,6 +149,31 @@ class MeCache(unittest.TestCase):
         for _ in range(4):
             after = me(self.naapd, token)
             self.assertEqual(after.json()["expiresAt"], fresh, after.headers["X-Cache"])
+
+    def test_csrf_token_gone_from_redis_is_never_served_from_the_cache(self):
+        # Issue 20, hole 5: Redis expired or evicted the token while an answer showing it
+        # was cached; the client would send it and get 403s for the rest of the TTL.
+        reg = register(self.naapd, "csrf-gone@example.com")
+        token = reg["token"]
+        old = me(self.naapd, token).json()["csrfToken"]
+        self.assertEqual(me(self.naapd, token).headers["X-Cache"], "HIT")
+        self.assertEqual(redis_cmd(self.naapd.redis_url, "DEL", csrf_key(token)), 1)
+        r = me(self.naapd, token)
+        self.assertNotEqual(r.headers["X-Cache"], "HIT")
+        new = r.json()["csrfToken"]
+        self.assertNotEqual(new, old)
+        self.assertEqual(redis_cmd(self.naapd.redis_url, "GET", csrf_key(token)), new.encode())
+        ok = self.naapd.request("POST", "/api/v1/auth/refresh",
+                                headers={"Authorization": f"Bearer {token}", "x-csrf-token": new})
+        self.assertEqual(ok.status, 200, ok.body)
+        r = me(self.naapd, token)
+        self.assertEqual(r.json()["csrfToken"], new)
+
+    def test_csrf_token_is_renewed_on_issue(self):
+        token = register(self.naapd, "csrf-renew@example.com")["token"]
+        redis_cmd(self.naapd.redis_url, "EXPIRE", csrf_key(token), "60")
+        me(self.naapd, token)  # a miss: issues the token again
+        self.assertGreater(redis_cmd(self.naapd.redis_url, "TTL", csrf_key(token)), 86000)
 
     def test_session_deleted_elsewhere_stops_hits_within_5s(self):
         token = register(self.naapd, "deleted@example.com")["token"]

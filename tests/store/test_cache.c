@@ -141,7 +141,7 @@ static void test_miss_then_hit(void)
 {
     struct counter c = {0};
     enum naap_cache_outcome how;
-    naap_cache_key k = {"test", "miss-hit", {"team:1"}, NAAP_CACHE_TTL_SHORT};
+    naap_cache_key k = {"test", "miss-hit", {"team:1"}, NAAP_CACHE_TTL_SHORT, NULL};
 
     CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
     CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT);
@@ -150,7 +150,7 @@ static void test_miss_then_hit(void)
 
     /* a failing compute is passed through and stores nothing, and its lock is freed */
     json_t *v = (json_t *)1;
-    naap_cache_key f = {"test", "fails", {"team:1"}, 30};
+    naap_cache_key f = {"test", "fails", {"team:1"}, 30, NULL};
     CHECK(naap_cache_get_or_set(&f, compute_fails, NULL, &v, NULL) == NAAP_EUNAVAILABLE);
     CHECK(v == NULL);
     CHECK(get_n(&f, &c, &how) == 2 && how == NAAP_CACHE_MISS);
@@ -160,9 +160,9 @@ static void test_invalidation(void)
 {
     struct counter c = {0};
     enum naap_cache_outcome how;
-    naap_cache_key t1 = {"test", "inv", {"team:1"}, 60};
-    naap_cache_key t2 = {"test", "inv", {"team:2"}, 60};
-    naap_cache_key both = {"test", "inv", {"team:1", "user:9"}, 60};
+    naap_cache_key t1 = {"test", "inv", {"team:1"}, 60, NULL};
+    naap_cache_key t2 = {"test", "inv", {"team:2"}, 60, NULL};
+    naap_cache_key both = {"test", "inv", {"team:1", "user:9"}, 60, NULL};
 
     get_n(&t1, &c, NULL);
     get_n(&t2, &c, NULL);
@@ -192,7 +192,7 @@ static void test_lost_generation(void)
     struct counter c = {0};
     enum naap_cache_outcome how;
     char buf[64];
-    naap_cache_key k = {"test", "lost-gen", {"team:5"}, 60};
+    naap_cache_key k = {"test", "lost-gen", {"team:5"}, 60, NULL};
 
     get_n(&k, &c, NULL);
     CHECK(cmd_int("DEL", "naap:gen:team:5", NULL) == 1);
@@ -213,7 +213,7 @@ static void test_blob_and_ttl(void)
     naap_cache_ticket t;
     naap_cache_blob out,
         in = {200, "application/json; charset=utf-8", "{\"x\":1}", 7, "\x1f\x8b\x08\0binary\0", 11};
-    naap_cache_key k = {"resp", "/api/v1/teams?x=1", {"user:1", "team:3"}, 100};
+    naap_cache_key k = {"resp", "/api/v1/teams?x=1", {"user:1", "team:3"}, 100, NULL};
 
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND);
     CHECK(t.token[0] != '\0');
@@ -235,7 +235,7 @@ static void test_blob_and_ttl(void)
     naap_cache_release(&t); /* harmless after a hit */
 
     /* a value that is not a blob is a miss, never garbage served */
-    naap_cache_key j = {"resp", "json-not-blob", {NULL}, 100};
+    naap_cache_key j = {"resp", "json-not-blob", {NULL}, 100, NULL};
     struct counter c = {0};
     get_n(&j, &c, NULL);
     CHECK(naap_cache_lookup(&j, arena, &out, &t) == NAAP_ENOTFOUND);
@@ -250,7 +250,7 @@ static void test_lock_ownership(void)
     naap_arena *arena = naap_arena_new();
     naap_cache_ticket t;
     naap_cache_blob out, in = {200, "text/plain", "v", 1, NULL, 0};
-    naap_cache_key k = {"test", "lock-owner", {NULL}, 60};
+    naap_cache_key k = {"test", "lock-owner", {NULL}, 60, NULL};
     char lock[NAAP_CACHE_KEY_MAX + 16], buf[64];
 
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
@@ -300,7 +300,7 @@ static void test_waiters(void)
     naap_arena *arena = naap_arena_new();
     naap_cache_ticket t;
     naap_cache_blob out;
-    naap_cache_key k = {"test", "waiters", {NULL}, 60};
+    naap_cache_key k = {"test", "waiters", {NULL}, 60, NULL};
     struct waiter w = {&k, 0, false, 0};
     pthread_t th;
 
@@ -344,7 +344,7 @@ static void test_stampede(void)
     struct racer racers[STAMPEDE_THREADS];
     pthread_barrier_t start;
     struct counter c = {0, 300};
-    naap_cache_key k = {"test", "stampede", {"marketplace"}, 60};
+    naap_cache_key k = {"test", "stampede", {"marketplace"}, 60, NULL};
     int hits = 0, misses = 0, same = 0;
 
     pthread_barrier_init(&start, NULL, STAMPEDE_THREADS);
@@ -377,8 +377,8 @@ static void test_fail_open(void)
     naap_cache_ticket t;
     naap_cache_blob out;
     char real[256];
-    naap_cache_key k = {"test", "fail-open", {"team:9"}, 60};
-    naap_cache_key other = {"test", "fail-open", {"team:10"}, 60};
+    naap_cache_key k = {"test", "fail-open", {"team:9"}, 60, NULL};
+    naap_cache_key other = {"test", "fail-open", {"team:10"}, 60, NULL};
 
     snprintf(real, sizeof(real), "%s", redis_url);
     CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
@@ -415,7 +415,7 @@ static void test_lost_invalidation_is_host_wide(void)
     struct counter c = {0};
     enum naap_cache_outcome how;
     char real[256];
-    naap_cache_key k = {"test", "host-wide", {"team:31"}, 60};
+    naap_cache_key k = {"test", "host-wide", {"team:31"}, 60, NULL};
     naap_cache_host *shared =
         mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
@@ -451,7 +451,7 @@ static void test_identity_on_connect(void)
     struct counter c = {0};
     enum naap_cache_outcome how;
     char real[256], buf[64];
-    naap_cache_key k = {"test", "identity", {"team:41"}, 60};
+    naap_cache_key k = {"test", "identity", {"team:41"}, 60, NULL};
 
     snprintf(real, sizeof(real), "%s", redis_url);
     CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
@@ -468,6 +468,37 @@ static void test_identity_on_connect(void)
                  "0000000000000000000000000000000000000000") != 0);
 }
 
+/* Issue 20, hole 5: an entry is served only while its guard key exists, and a value
+ * computed after naap_cache_taint is never stored. */
+static void test_guard_and_taint(void)
+{
+    naap_arena *arena = naap_arena_new();
+    naap_cache_ticket t;
+    naap_cache_blob out, a = {200, "text/plain", "a", 1, NULL, 0},
+                         b = {200, "text/plain", "b", 1, NULL, 0};
+    naap_cache_key k = {"test", "guarded", {"session:g1"}, 60, "test:guard"};
+
+    freeReplyObject(cmd("SET", "test:guard", "1"));
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    naap_cache_fill(&t, &a);
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_OK && out.body[0] == 'a');
+    CHECK(cmd_int("DEL", "test:guard", NULL) == 1);
+    /* the value is still there, but without its guard it is a miss the caller replaces */
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    naap_cache_fill(&t, &b);
+    freeReplyObject(cmd("SET", "test:guard", "1"));
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_OK && out.body[0] == 'b');
+
+    naap_cache_key k2 = {"test", "tainted", {NULL}, 60, NULL};
+    CHECK(naap_cache_lookup(&k2, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    naap_cache_taint();
+    naap_cache_fill(&t, &a);
+    CHECK(naap_cache_lookup(&k2, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    naap_cache_fill(&t, &a); /* a ticket opened after the taint stores again */
+    CHECK(naap_cache_lookup(&k2, arena, &out, &t) == NAAP_OK);
+    naap_arena_free(arena);
+}
+
 int main(void)
 {
     if (setup() != 0)
@@ -481,6 +512,7 @@ int main(void)
     test_stampede();
     test_fail_open();
     test_identity_on_connect();
+    test_guard_and_taint();
     test_lost_invalidation_is_host_wide();
     freeReplyObject(cmd("FLUSHDB", NULL, NULL));
     naap_redis_close_all();

@@ -3,6 +3,9 @@ was paused and the worker that lost it died; a Redis restarted from an older sna
 and a rolling reload, which must keep a warm cache warm. Each against a real naapd and a
 private Redis the test may pause, stop and restart."""
 
+import base64
+import hashlib
+import json
 import os
 import signal
 import sys
@@ -83,6 +86,23 @@ class LostAndRolledBack(unittest.TestCase):
             wait_until(hit_again, timeout=20, interval=0.2, what="hits after the restart")
             self.assertNotIn(old, [name for _, name in seen], seen)
             self.assertEqual({name for _, name in seen}, {"Renamed after SAVE"}, seen)
+
+
+class Tombstone(unittest.TestCase):
+    def test_logout_tombstone_outlives_the_slowest_session_check(self):
+        # Issue 20, hole 6: a session check that read the row before a logout may write
+        # its positive entry up to two statement timeouts later; a fixed 30 s tombstone
+        # was gone by then with PG_STATEMENT_TIMEOUT=60s.
+        stores = shared_stores()
+        redis = stores.redis_db()
+        env = dict(ENV, PG_STATEMENT_TIMEOUT="60s")
+        with Naapd(stores.create_database(), redis, env=env, workers=1) as n:
+            u = User(n)
+            sid = json.loads(base64.urlsafe_b64decode(u.token.split(".")[1] + "==="))["sid"]
+            self.assertEqual(u.req("POST", "/api/v1/auth/logout").status, 200)
+            key = "naap:session:" + hashlib.sha256(sid.encode()).hexdigest()
+            self.assertEqual(redis_cmd(redis, "GET", key), b"revoked")
+            self.assertGreater(redis_cmd(redis, "PTTL", key), 2 * 60000)
 
 
 class Reload(unittest.TestCase):

@@ -2,6 +2,7 @@
 #define NAAP_CACHE_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,8 +23,12 @@
  *   then compute without caching. TTLs are jittered so keys filled together do not all
  *   expire together.
  * - Fail-open: when Redis is down or answers an error, a lookup is a miss and nothing is
- *   stored. An invalidation that cannot reach Redis makes the whole cache unusable to
- *   this process until it has bumped a global generation (see README "Caching").
+ *   stored. An invalidation that cannot reach Redis is recorded host-wide (see
+ *   naap_cache_host): no worker of the host serves a hit until one of them has bumped
+ *   the global generation (see README "Caching").
+ * - A Redis that may have lost acknowledged writes (restarted from a snapshot, a replica
+ *   promoted) is recognised on every new connection by its run_id, which naapd records in
+ *   Redis itself; the first connection to see a new one bumps the global generation.
  *
  * Two interfaces share this machinery: naap_cache_get_or_set for JSON values built by a
  * callback, and lookup/fill/release of a naap_cache_blob (an HTTP body with its type and
@@ -31,7 +36,7 @@
 
 #define NAAP_CACHE_MAX_NAMESPACES 4
 #define NAAP_CACHE_NS_MAX 255          /* bytes in one namespace name */
-#define NAAP_CACHE_ID_MAX 256          /* longer ids are replaced by their SHA-1 */
+#define NAAP_CACHE_ID_MAX 256          /* longer ids are replaced by their SHA-256 */
 #define NAAP_CACHE_KEY_MAX 1536        /* a built key, with its NUL */
 #define NAAP_CACHE_LOCK_MS 5000        /* a dead owner's lock frees itself after this */
 #define NAAP_CACHE_WAIT_MS 1500        /* how long a miss waits for another's value */
@@ -50,6 +55,9 @@ typedef struct naap_cache_key {
     const char *id;     /* any text; must include the user for per-user data */
     const char *namespaces[NAAP_CACHE_MAX_NAMESPACES]; /* NULL after the last one */
     int ttl;                                           /* seconds, or NAAP_CACHE_TTL_* */
+    /* NULL, or a Redis key the value depends on: the entry is served only while it exists
+     * (checked in the same round trip as the value), e.g. the CSRF token an answer shows */
+    const char *guard;
 } naap_cache_key;
 
 enum naap_cache_outcome {
@@ -76,12 +84,33 @@ typedef struct naap_cache_ticket {
     char key[NAAP_CACHE_KEY_MAX]; /* the key under the generations read before the miss */
     char token[33];               /* lock owner token; "" when this caller may not store */
     int ttl_s;
+    unsigned taint; /* naap_cache_taint calls on this thread before the lookup */
 } naap_cache_ticket;
 
 /** Computes a value on a miss: 0 and a new reference in *out, or a NAAP_E* code. */
 typedef int (*naap_cache_compute)(void *arg, json_t **out);
 
-/** Takes the TTL classes from cfg (before it, 60/300/600 s, the configuration defaults). */
+/**
+ * What every process of a host knows about invalidations that did not reach Redis. It
+ * lives in the cluster's shared memory (naap_cache_use_host_state before the first fork),
+ * so a record outlives the worker that made it and binds its siblings at once.
+ */
+typedef struct naap_cache_host {
+    _Atomic uint64_t lost;         /* invalidations that could not be delivered */
+    _Atomic uint64_t covered;      /* how many of them a global bump has made good */
+    _Atomic int64_t lost_since_ms; /* epoch ms of the oldest one not yet covered; 0: none */
+} naap_cache_host;
+
+/**
+ * Keeps the host-wide record in *host (zeroed, shared by every process that inherits
+ * it). Without a call a process keeps a record of its own.
+ */
+void naap_cache_use_host_state(naap_cache_host *host);
+
+/**
+ * Takes the TTL classes from cfg (before it, 60/300/600 s, the configuration defaults)
+ * and makes every new Redis connection check that Redis is the one it was (run_id).
+ */
 void naap_cache_init(const naap_config *cfg);
 /** Seconds for a ttl (class or seconds); 0 for a value that is neither. */
 int naap_cache_ttl_seconds(int ttl);
@@ -105,11 +134,17 @@ int naap_cache_lookup(const naap_cache_key *key, naap_arena *arena, naap_cache_b
 void naap_cache_fill(naap_cache_ticket *t, const naap_cache_blob *blob);
 /** Gives the ticket's lock up without storing anything (the answer was not cacheable). */
 void naap_cache_release(naap_cache_ticket *t);
+/**
+ * Says that what this thread is computing carries state Redis does not hold (a CSRF
+ * token kept in process memory while Redis failed): no ticket this thread opened before
+ * the call will store its value. Store modules call it; callers of the cache need not.
+ */
+void naap_cache_taint(void);
 
 /**
  * Invalidates every key in namespace ns (one INCR). Returns 0, NAAP_EINVAL for a bad
- * name, or NAAP_EUNAVAILABLE when Redis could not be reached (then this process serves
- * no hits until it has invalidated everything).
+ * name, or NAAP_EUNAVAILABLE when Redis could not be reached (then no process of this
+ * host serves a hit until one of them has invalidated everything).
  */
 int naap_cache_invalidate(const char *ns);
 /** Invalidates every key of every namespace (one INCR of the global generation). */
@@ -126,7 +161,7 @@ void naap_cache_gen_key(const char *ns, char *out, size_t cap);
 /**
  * Writes the data key of key under the global generation epoch and gens[i] for its
  * i-th namespace: "naap:c:<prefix>:<n>|<epoch>|<ns>=<gen>|...|<id>", the id replaced by
- * "#<sha1 hex>" when long or starting with '#'. Returns its length or NAAP_ETOOLARGE.
+ * "#<sha256 hex>" when long or starting with '#'. Returns its length or NAAP_ETOOLARGE.
  */
 int naap_cache_key_build(const naap_cache_key *key, int64_t epoch, const int64_t *gens, char *out,
                          size_t cap);

@@ -47,7 +47,7 @@ const char *naap_ns_package(naap_arena *arena, const char *name);
 /**
  * Invalidates every namespace of the NULL-terminated list, all of them even when one
  * fails. Call after the write has committed and before answering. Returns 0, or the
- * first failure (the cache then serves this process no hits until it has recovered).
+ * first failure (then no worker of this host serves a hit until one has recovered).
  */
 int naap_cache_invalidate_list(const char *const *namespaces);
 

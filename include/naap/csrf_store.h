@@ -6,14 +6,22 @@
  * for 24 h from issue. They live in Redis, shared by every worker and host; while Redis
  * cannot be reached a per-process map stands in. */
 
+#include <stddef.h>
+
 #define NAAP_CSRF_TTL_S (24 * 3600)
 #define NAAP_CSRF_LEN 64
+#define NAAP_CSRF_KEY_MAX 80 /* naap:csrf:<sha256 hex>, with its NUL */
 
 /**
- * The token bound to sid, minting one if none is (or it expired). Writes it into out.
- * Never fails: without Redis the token is kept in this process's memory.
+ * The token bound to sid, minting one if none is (or it expired), and renews its 24 h in
+ * Redis. Writes it into out. Never fails: without Redis the token is kept in this
+ * process's memory, and then the answer being computed is not cached (naap_cache_taint).
+ * A token newly put in Redis drops the session's cached answers, which showed another.
  */
 void naap_csrf_issue(const char *sid, char out[NAAP_CSRF_LEN + 1]);
+
+/** The Redis key of sid's token (NAAP_CSRF_KEY_MAX bytes), for answers that show it. */
+void naap_csrf_key(const char *sid, char out[NAAP_CSRF_KEY_MAX]);
 
 /**
  * Checks a client's token against the one bound to sid (hex-decoded as Node does, upper

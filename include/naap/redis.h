@@ -49,6 +49,14 @@ typedef struct naap_redis_cmd {
  * reconnect and backoff rules as naap_redis_command.
  */
 int naap_redis_pipeline(size_t n, const naap_redis_cmd *cmds, redisReply **replies);
+/**
+ * Runs on every new connection, after AUTH and SELECT and before any other command.
+ * Returns 0 to use the connection, anything else to drop it as a failed connect.
+ */
+typedef int (*naap_redis_connect_hook)(redisContext *ctx);
+/** Installs the connect hook (NULL: none); call before any thread connects. */
+void naap_redis_set_connect_hook(naap_redis_connect_hook hook);
+
 /** True if a PING succeeds now. */
 bool naap_redis_ping(void);
 /** Closes every context this process opened (after the HTTP threads are gone). */

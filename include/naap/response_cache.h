@@ -17,7 +17,11 @@ enum naap_cache_part {
     NAAP_CACHE_PART_QUERY = 1 << 1,   /* the query parameters, in order */
     NAAP_CACHE_PART_PARAM = 1 << 2,   /* the route :param the policy names */
     NAAP_CACHE_PART_USER = 1 << 3,    /* the authenticated user (strict Bearer) */
-    NAAP_CACHE_PART_SESSION = 1 << 4, /* the session (Bearer or bare token, api.md 1.4 v3) */
+    NAAP_CACHE_PART_SESSION = 1 << 4, /* the session (Bearer or bare token, api.md 1.4 v3)
+                                         and its expiry as this request resolved it */
+    /* with SESSION: the answer shows the session's CSRF token, so it is served only while
+     * Redis holds that token (checked in the hit's round trip; csrf_store.h) */
+    NAAP_CACHE_PART_CSRF = 1 << 5,
 };
 
 /* A namespace template may name "{user}", "{session}" or a route :param by its name

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "naap/config.h"
 #include "naap/crypto.h"
 #include "naap/jwt.h"
 
@@ -23,6 +24,12 @@ typedef struct naap_session {
     int64_t expires_ms;
     bool legacy; /* presented as an opaque token, not a JWT */
 } naap_session;
+
+/**
+ * Derives the logout tombstone's lifetime from cfg's PostgreSQL and Redis timeouts (the
+ * longest a session check can take to write back what it read); 30 s before the call.
+ */
+void naap_session_init(const naap_config *cfg);
 
 /** Writes a new sid: 64 hex digits whose last 16 mark it as naapd's (see session.c). */
 void naap_session_new_sid(char out[NAAP_SESSION_SID_LEN + 1]);

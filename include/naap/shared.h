@@ -5,11 +5,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "naap/cache.h"
+
 /* State the master shares with its workers through one MAP_SHARED mapping of a memfd
  * made before the first fork: what /healthz reports about the cluster and the ready
  * handshake. Only the master writes the cluster fields; a worker writes its own slot.
- * The memfd outlives a re-exec of the master (upgrade.h), so a block may be read by a
- * build other than the one that made it: the header says which layout it holds. */
+ * The cache's host-wide record of undelivered invalidations lives here too, so that it
+ * survives the worker that wrote it (naap_cache_host). The memfd outlives a re-exec of
+ * the master (upgrade.h), so a block may be read by a build other than the one that made
+ * it: the header says which layout it holds. */
 
 #define NAAP_MAX_WORKERS 256
 /* room for a successor and a draining predecessor next to every worker */
@@ -32,6 +36,7 @@ typedef struct naap_shared {
     _Atomic int live_workers;
     int64_t started_epoch_ms; /* master start, for uptimeSeconds */
     naap_worker_slot slots[NAAP_MAX_SLOTS];
+    naap_cache_host cache; /* written by any worker (atomics) */
 } naap_shared;
 
 /** Maps the shared block (master, before forking). Returns NULL on failure. */

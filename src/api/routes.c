@@ -8,7 +8,7 @@
 /* Response-cache policies (decisions.md "Added"): per session, so one session's csrfToken
  * and expiry never reach another; invalidated when the session or the user changes. */
 static const naap_cache_policy me_policy = {.ttl = NAAP_CACHE_TTL_MEDIUM,
-                                            .parts = NAAP_CACHE_PART_SESSION,
+                                            .parts = NAAP_CACHE_PART_SESSION | NAAP_CACHE_PART_CSRF,
                                             .namespaces = {NAAP_NS_T_SESSION, NAAP_NS_T_USER}};
 
 /* decisions.md "Added": team reads are private to the caller, 60 s */

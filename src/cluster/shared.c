@@ -43,6 +43,7 @@ naap_shared *naap_shared_create(void)
     shared->size = sizeof(naap_shared);
     shared->started_epoch_ms = naap_clock_epoch_ms();
     naap_status_set_source(read_status); /* inherited by the workers across fork */
+    naap_cache_use_host_state(&shared->cache);
     return shared;
 }
 

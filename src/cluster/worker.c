@@ -7,6 +7,7 @@
 #include "naap/ratelimit.h"
 #include "naap/redis.h"
 #include "naap/server.h"
+#include "naap/session.h"
 #include "naap/shared.h"
 
 #include <errno.h>
@@ -42,6 +43,7 @@ int naap_worker_run(const naap_config *cfg, int listen_fd, int position, int slo
     naap_redis_init(cfg);
     naap_ratelimit_init(cfg);
     naap_cache_init(cfg);
+    naap_session_init(cfg);
     /* the signal mask inherited from the master keeps TERM/INT/HUP blocked in every
      * thread libmicrohttpd starts, so only sigtimedwait below sees them */
     if (naap_server_start(listen_fd, cfg, naap_routes, naap_routes_count, &srv) != NAAP_OK)

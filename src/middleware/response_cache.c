@@ -3,8 +3,12 @@
 #include "naap/auth.h"
 #include "naap/buf.h"
 #include "naap/compress.h"
+#include "naap/csrf_store.h"
 #include "naap/errors.h"
 
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,21 +29,76 @@ static const char *expand(naap_request *req, const char *tmpl, const char *user,
     return naap_arena_printf(req->arena, "%.*s%s%s", (int)(open - tmpl), tmpl, value, close + 1);
 }
 
+/* What varies between two requests of one route that share a policy: the parts its
+ * policy keys on, NULL where it does not. */
+struct id_parts {
+    const char *route;       /* the route's pattern, whatever the path's case */
+    const char *path;        /* NAAP_CACHE_PART_PATH: the path as requested */
+    const char *query;       /* NAAP_CACHE_PART_QUERY: naap_request_query_string */
+    const char *param_name;  /* NAAP_CACHE_PART_PARAM */
+    const char *param_value; /* its decoded value */
+    const char *user;
+    const char *session;
+    /* the session's expiry as this request resolved it (0: none). /auth/me shows it, and
+     * it was read before the generations: a refresh committing in between would
+     * otherwise leave the old expiry cached under the new generation (issue 20, hole 4) */
+    int64_t expires_ms;
+};
+
+/* Appends one part as "<tag><length>:<bytes>", or nothing when it is absent. Every part
+ * carries its own length, so no value, whatever bytes it holds (a decoded param may hold
+ * any separator), can run into the next part or pose as another: two ids are equal only
+ * if every part is. */
+static void put_part(naap_buf *id, char tag, const char *value)
+{
+    char head[32];
+
+    if (!value)
+        return;
+    size_t len = strlen(value);
+    int n = snprintf(head, sizeof(head), "%c%zu:", tag, len);
+    naap_buf_append(id, head, (size_t)n);
+    naap_buf_append(id, value, len);
+}
+
+/* The key's id: every part the policy keys on, length-prefixed (cache_key.c then hashes
+ * it with SHA-256 when it is long). */
+static char *build_id(naap_arena *arena, const struct id_parts *p)
+{
+    naap_buf id = {0};
+    char expiry[24];
+
+    put_part(&id, 'r', p->route);
+    put_part(&id, 'p', p->path);
+    put_part(&id, 'q', p->query);
+    put_part(&id, 'n', p->param_name);
+    put_part(&id, 'v', p->param_value);
+    put_part(&id, 'u', p->user);
+    put_part(&id, 's', p->session);
+    if (p->expires_ms) {
+        snprintf(expiry, sizeof(expiry), "%" PRId64, p->expires_ms);
+        put_part(&id, 'e', expiry);
+    }
+    char *out = naap_arena_strndup(arena, id.data, id.len);
+    naap_buf_reset(&id);
+    return out;
+}
+
 /* The caller's identity as the policy needs it; false when the caller has none that
  * counts (then the handler answers, typically 401, and nothing is cached). A session
  * part validates the session first, so a revoked one is never served from the cache. */
-static bool identify(naap_request *req, unsigned parts, const char **user, const char **session)
+static bool identify(naap_request *req, unsigned parts, struct id_parts *id)
 {
-    *user = *session = NULL;
     if (parts & NAAP_CACHE_PART_SESSION) {
         const naap_session *s = NULL;
         if (naap_auth_session(req, NAAP_AUTH_BEARER_LOOSE, &s) != NAAP_OK)
             return false;
-        *user = s->user_id;
-        *session = s->sid;
+        id->user = s->user_id;
+        id->session = s->sid;
+        id->expires_ms = s->expires_ms;
     } else if (parts & NAAP_CACHE_PART_USER) {
-        *user = naap_auth_user_id(req);
-        if (!*user)
+        id->user = naap_auth_user_id(req);
+        if (!id->user)
             return false;
     }
     return true;
@@ -47,42 +106,30 @@ static bool identify(naap_request *req, unsigned parts, const char **user, const
 
 static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_key *key)
 {
-    const char *user, *session;
-    naap_buf id = {0};
+    struct id_parts id = {.route = req->match.route->pattern};
 
-    if (!identify(req, p->parts, &user, &session))
+    if (!identify(req, p->parts, &id))
         return false;
     memset(key, 0, sizeof(*key));
     key->prefix = "resp";
     key->ttl = p->ttl;
     for (int i = 0; i < NAAP_CACHE_MAX_NAMESPACES && p->namespaces[i]; i++)
-        if (!(key->namespaces[i] = expand(req, p->namespaces[i], user, session)))
+        if (!(key->namespaces[i] = expand(req, p->namespaces[i], id.user, id.session)))
             return false;
-    naap_buf_puts(&id, req->match.route->pattern); /* the route, whatever the path's case */
-    if (p->parts & NAAP_CACHE_PART_PATH) {
-        naap_buf_puts(&id, " ");
-        naap_buf_puts(&id, req->path);
-    }
+    if (p->parts & NAAP_CACHE_PART_PATH)
+        id.path = req->path;
     if (p->parts & NAAP_CACHE_PART_QUERY)
-        naap_buf_puts(&id, naap_request_query_string(req));
-    const char *value =
-        (p->parts & NAAP_CACHE_PART_PARAM) && p->param ? naap_request_param(req, p->param) : NULL;
-    if (value) {
-        naap_buf_puts(&id, "|");
-        naap_buf_puts(&id, p->param);
-        naap_buf_puts(&id, "=");
-        naap_buf_puts(&id, value);
+        id.query = naap_request_query_string(req);
+    if ((p->parts & NAAP_CACHE_PART_PARAM) && p->param) {
+        id.param_name = p->param;
+        id.param_value = naap_request_param(req, p->param);
     }
-    if (user) {
-        naap_buf_puts(&id, "|u=");
-        naap_buf_puts(&id, user);
+    key->id = build_id(req->arena, &id);
+    if ((p->parts & NAAP_CACHE_PART_CSRF) && id.session) {
+        char *guard = naap_arena_alloc(req->arena, NAAP_CSRF_KEY_MAX);
+        naap_csrf_key(id.session, guard);
+        key->guard = guard;
     }
-    if (session) {
-        naap_buf_puts(&id, "|s=");
-        naap_buf_puts(&id, session);
-    }
-    key->id = naap_arena_strndup(req->arena, id.data, id.len);
-    naap_buf_reset(&id);
     return true;
 }
 

@@ -35,16 +35,46 @@ static char release_sha[2 * NAAP_SHA1_LEN + 1];
 static pthread_once_t release_once = PTHREAD_ONCE_INIT;
 
 /* Invalidations that could not reach Redis, and how many of them a bump of the global
- * generation has made good since. While they differ this process serves no hits. */
-static _Atomic uint64_t invalidations_lost;
-static _Atomic uint64_t invalidations_covered;
+ * generation has made good since. While they differ no process of the host serves hits:
+ * the record lives in the cluster's shared memory (naap_cache_use_host_state), because a
+ * worker that lost an invalidation may die before it can repay it, and its siblings hold
+ * the same stale entries. */
+static _Thread_local unsigned taints; /* naap_cache_taint calls on this thread */
+static naap_cache_host own_host;
+static naap_cache_host *host = &own_host;
 static _Atomic int64_t last_log_ms;
+
+/* Redis's run_id as naapd last saw it, kept in Redis itself so that every host and every
+ * restart of naapd compares against the same record (see check_identity). */
+#define RUN_ID_KEY "naap:run-id"
+#define RUN_ID_LEN 40
+
+/* One step on a new connection: if the run_id recorded in Redis is not this server's, the
+ * data may predate writes naapd saw acknowledged (a restart from an RDB/AOF snapshot, a
+ * promoted replica), so generations may have gone back to values old entries were
+ * written under: bump the global one, then record the run_id. Atomic, so of many
+ * connections racing after a restart exactly one bumps. */
+static const char identity_script[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end "
+                                      "redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) "
+                                      "redis.call('INCR', KEYS[2]) "
+                                      "redis.call('PEXPIRE', KEYS[2], ARGV[3]) "
+                                      "redis.call('SET', KEYS[1], ARGV[1]) "
+                                      "return 1";
+
+static int check_identity(redisContext *ctx);
+
+void naap_cache_use_host_state(naap_cache_host *shared)
+{
+    memset(shared, 0, sizeof(*shared));
+    host = shared;
+}
 
 void naap_cache_init(const naap_config *cfg)
 {
     ttl_short = cfg->cache_ttl_short;
     ttl_medium = cfg->cache_ttl_medium;
     ttl_long = cfg->cache_ttl_long;
+    naap_redis_set_connect_hook(check_identity);
 }
 
 int naap_cache_ttl_seconds(int ttl)
@@ -62,6 +92,12 @@ int naap_cache_ttl_seconds(int ttl)
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
+
+static int longest_ttl(void)
+{
+    int m = ttl_short > ttl_medium ? ttl_short : ttl_medium;
+    return m > ttl_long ? m : ttl_long;
+}
 
 /* Connection failures are logged (throttled) by the Redis module; this is for what it
  * cannot see: error replies and values that do not decode. */
@@ -159,20 +195,85 @@ static int bump(const char *ns)
 }
 
 /* After an invalidation was lost, entries it should have hidden may still be in Redis:
- * bump the global generation (hiding everything) before trusting any entry again. */
+ * bump the global generation (hiding everything) before trusting any entry again. Any
+ * process of the host may do it; it covers every loss recorded before its bump. */
 static int cover_lost_invalidations(void)
 {
-    uint64_t lost = atomic_load(&invalidations_lost);
-    uint64_t covered = atomic_load(&invalidations_covered);
+    uint64_t lost = atomic_load(&host->lost);
+    uint64_t covered = atomic_load(&host->covered);
 
     if (lost == covered)
         return NAAP_OK;
     if (bump(NULL) != NAAP_OK)
         return NAAP_EUNAVAILABLE;
-    while (covered < lost && !atomic_compare_exchange_weak(&invalidations_covered, &covered, lost))
+    while (covered < lost && !atomic_compare_exchange_weak(&host->covered, &covered, lost))
         ;
-    naap_log_info("cache: dropped every entry after invalidations Redis missed");
+    int64_t since = atomic_exchange(&host->lost_since_ms, 0);
+    naap_log_info("cache: dropped every entry after invalidations Redis missed (the first at "
+                  "%lld ms since the epoch)",
+                  (long long)since);
     return NAAP_OK;
+}
+
+/* ---- identity of the Redis server -------------------------------------------------- */
+
+/* The run_id out of an INFO server reply; false if it has none. */
+static bool parse_run_id(const char *info, char out[RUN_ID_LEN + 1])
+{
+    const char *p = strstr(info, "run_id:");
+    if (!p)
+        return false;
+    p += 7;
+    size_t n = strspn(p, "0123456789abcdef");
+    if (n != RUN_ID_LEN)
+        return false;
+    memcpy(out, p, RUN_ID_LEN);
+    out[RUN_ID_LEN] = '\0';
+    return true;
+}
+
+/* The connect hook (naap_redis_set_connect_hook). Costs two round trips per connection,
+ * none per request. A Redis that refuses INFO (renamed, or denied by an ACL) cannot be
+ * recognised: that is logged and the connection used anyway, as before this check. */
+static int check_identity(redisContext *ctx)
+{
+    char run_id[RUN_ID_LEN + 1], start[24];
+    int rc = NAAP_EUNAVAILABLE;
+
+    redisReply *r = redisCommand(ctx, "INFO server");
+    if (!r)
+        return NAAP_EUNAVAILABLE;
+    if (r->type != REDIS_REPLY_STRING) {
+        log_throttled("INFO server refused (%s): a Redis restarted from a snapshot cannot be "
+                      "recognised",
+                      r->type == REDIS_REPLY_ERROR ? r->str : "no text");
+        freeReplyObject(r);
+        return NAAP_OK;
+    }
+    bool known = parse_run_id(r->str, run_id);
+    freeReplyObject(r);
+    if (!known) {
+        log_throttled("INFO server has no run_id: a Redis restarted from a snapshot cannot be "
+                      "recognised");
+        return NAAP_OK;
+    }
+    random_generation(start);
+    const char *argv[] = {"EVAL",       identity_script, "2",   RUN_ID_KEY,
+                          "naap:gen:*", run_id,          start, GEN_TTL_MS};
+    r = redisCommandArgv(ctx, 8, argv, NULL);
+    if (!r)
+        return NAAP_EUNAVAILABLE;
+    if (r->type == REDIS_REPLY_INTEGER) {
+        if (r->integer == 1)
+            naap_log_warn("cache: Redis run_id is now %s (restarted, restored or failed over, "
+                          "or first use): every cached entry dropped",
+                          run_id);
+        rc = NAAP_OK;
+    } else {
+        log_throttled("identity check: %s", r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+    }
+    freeReplyObject(r);
+    return rc;
 }
 
 /* Creates the missing generations (SET NX, so a concurrent creator's value wins) and
@@ -266,8 +367,9 @@ static void finish_release(redisReply *r, const char *lock, const char *token)
 
 /* A miss: take the key's lock, or wait for whoever holds it to store the value. Returns
  * 0 with *hit when the value arrived, else NAAP_ENOTFOUND (t->token set when this caller
- * took the lock and so may store). */
-static int lock_or_wait(naap_cache_ticket *t, redisReply **hit)
+ * took the lock and so may store). With stale, the value under the key lost its guard:
+ * it must be replaced, so it never counts as arrived and nobody waits for it. */
+static int lock_or_wait(naap_cache_ticket *t, bool stale, redisReply **hit)
 {
     char lock[LOCK_KEY_MAX], token[33], px[16];
     const char *set[] = {"SET", lock, token, "NX", "PX", px};
@@ -290,7 +392,7 @@ static int lock_or_wait(naap_cache_ticket *t, redisReply **hit)
         return NAAP_ENOTFOUND;
     bool failure = failed(r[0], "SET NX lock");
     bool owner = !failure && r[0]->type == REDIS_REPLY_STATUS;
-    bool arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
+    bool arrived = !stale && !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
     freeReplyObject(r[0]);
     if (owner)
         memcpy(t->token, token, sizeof(token));
@@ -300,7 +402,7 @@ static int lock_or_wait(naap_cache_ticket *t, redisReply **hit)
         return NAAP_OK;
     }
     freeReplyObject(r[1]);
-    if (failure || owner)
+    if (failure || owner || stale)
         return NAAP_ENOTFOUND;
     for (int64_t deadline = naap_clock_mono_ms() + NAAP_CACHE_WAIT_MS;
          naap_clock_mono_ms() < deadline;) {
@@ -333,6 +435,7 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
     *hit = NULL;
     t->key[0] = '\0';
     t->token[0] = '\0';
+    t->taint = taints;
     t->ttl_s = n < 0 ? 0 : naap_cache_ttl_seconds(key->ttl);
     if (n < 0 || t->ttl_s <= 0) {
         log_throttled("malformed key (prefix %s)", key && key->prefix ? key->prefix : "null");
@@ -346,17 +449,33 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
         log_throttled("key too long (prefix %s)", key->prefix);
         return NAAP_ENOTFOUND;
     }
-    redisReply *r = naap_redis_command(2, get, NULL);
+    redisReply *r = NULL;
+    bool guarded = true;
+    if (key->guard) {
+        /* still one round trip: the value and the key it depends on */
+        const char *exists[] = {"EXISTS", key->guard};
+        naap_redis_cmd cmds[] = {{2, get, NULL}, {2, exists, NULL}};
+        redisReply *rr[2];
+        if (naap_redis_pipeline(2, cmds, rr) != NAAP_OK)
+            return NAAP_ENOTFOUND;
+        guarded =
+            !failed(rr[1], "EXISTS") && rr[1]->type == REDIS_REPLY_INTEGER && rr[1]->integer == 1;
+        freeReplyObject(rr[1]);
+        r = rr[0];
+    } else {
+        r = naap_redis_command(2, get, NULL);
+    }
     if (failed(r, "GET")) {
         freeReplyObject(r);
         return NAAP_ENOTFOUND;
     }
-    if (r->type == REDIS_REPLY_STRING) {
+    bool present = r->type == REDIS_REPLY_STRING;
+    if (present && guarded) {
         *hit = r;
         return NAAP_OK;
     }
     freeReplyObject(r);
-    return lock_or_wait(t, hit);
+    return lock_or_wait(t, present, hit);
 }
 
 /* Stores data under the ticket's key if this caller holds the lock, and unlocks, in one
@@ -373,7 +492,7 @@ static bool fill_raw(naap_cache_ticket *t, const char *data, size_t len)
 
     if (!t->token[0])
         return false;
-    if (len > NAAP_CACHE_VALUE_MAX) {
+    if (len > NAAP_CACHE_VALUE_MAX || t->taint != taints) {
         naap_cache_release(t);
         return false;
     }
@@ -389,6 +508,11 @@ static bool fill_raw(naap_cache_ticket *t, const char *data, size_t len)
     freeReplyObject(r[1]);
     t->token[0] = '\0';
     return stored;
+}
+
+void naap_cache_taint(void)
+{
+    taints++;
 }
 
 void naap_cache_release(naap_cache_ticket *t)
@@ -474,16 +598,23 @@ void naap_cache_fill(naap_cache_ticket *t, const naap_cache_blob *blob)
 
 /* ---- invalidation ------------------------------------------------------------------ */
 
+/* A write has committed and its invalidation did not reach Redis: the answer still goes
+ * out (the write cannot be undone), so the loss is recorded host-wide and said loudly.
+ * Other hosts cannot hear of it until this one reaches Redis again; their bound is the
+ * TTL of what they hold (README "What at once means"). */
 static int invalidate(const char *ns)
 {
     if (!naap_redis_configured())
         return NAAP_OK; /* nothing was cached */
     int rc = bump(ns);
     if (rc != NAAP_OK) {
-        atomic_fetch_add(&invalidations_lost, 1);
-        log_throttled("invalidation of %s did not reach Redis; this worker serves no cached "
-                      "data until it has invalidated everything",
-                      ns ? ns : "everything");
+        int64_t zero = 0;
+        atomic_fetch_add(&host->lost, 1);
+        atomic_compare_exchange_strong(&host->lost_since_ms, &zero, naap_clock_epoch_ms());
+        log_throttled("invalidation of %s did not reach Redis: no worker of this host serves "
+                      "cached answers until one has invalidated everything; other hosts may "
+                      "serve answers older than this write for up to %d s",
+                      ns ? ns : "everything", longest_ttl());
     }
     return rc;
 }

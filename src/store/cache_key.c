@@ -1,7 +1,6 @@
 #include "naap/cache.h"
 #include "naap/crypto.h"
 #include "naap/errors.h"
-#include "naap/sha1.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -63,20 +62,19 @@ void naap_cache_gen_key(const char *ns, char *out, size_t cap)
 int naap_cache_key_build(const naap_cache_key *key, int64_t epoch, const int64_t *gens, char *out,
                          size_t cap)
 {
-    char hashed[2 * NAAP_SHA1_LEN + 2];
+    char hashed[1 + 64 + 1];
     const char *id = key->id;
     int n = naap_cache_key_check(key);
     size_t len;
 
     if (n < 0)
         return n;
-    /* long ids (a query string) are named by their hash; '#' marks one, so an id that
-     * starts with '#' is hashed as well and can never pose as another's hash */
+    /* long ids (a query string) are named by their SHA-256 (collision resistant, unlike
+     * SHA-1, so nobody can craft a query that shares another's entry); '#' marks one, so
+     * an id that starts with '#' is hashed as well and can never pose as another's hash */
     if (strlen(id) > NAAP_CACHE_ID_MAX || id[0] == '#') {
-        unsigned char d[NAAP_SHA1_LEN];
-        naap_sha1(id, strlen(id), d);
         hashed[0] = '#';
-        naap_hex_encode(d, sizeof(d), hashed + 1);
+        naap_sha256_hex(id, strlen(id), hashed + 1);
         id = hashed;
     }
     len = (size_t)snprintf(out, cap, "naap:c:%s:%d|%" PRId64 "|", key->prefix, n, epoch);

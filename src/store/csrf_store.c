@@ -1,5 +1,7 @@
 #include "naap/csrf_store.h"
 #include "naap/alloc.h"
+#include "naap/cache.h"
+#include "naap/cache_ns.h"
 #include "naap/clock.h"
 #include "naap/crypto.h"
 #include "naap/errors.h"
@@ -136,13 +138,54 @@ static int mem_get(const char *digest, char out[NAAP_CSRF_LEN + 1])
     return rc;
 }
 
+void naap_csrf_key(const char *sid, char out[NAAP_CSRF_KEY_MAX])
+{
+    char digest[65];
+    digest_of(sid, digest);
+    snprintf(out, NAAP_CSRF_KEY_MAX, "naap:csrf:%s", digest);
+}
+
+/* Reads the token and renews its lifetime in one round trip: a token in use never
+ * expires under an answer that shows it (issue 20, hole 5). Returns as redis_get. */
+static int redis_get_renew(const char *key, char out[NAAP_CSRF_LEN + 1])
+{
+    char ttl[16];
+    snprintf(ttl, sizeof(ttl), "%d", NAAP_CSRF_TTL_S);
+    const char *get[] = {"GET", key};
+    const char *expire[] = {"EXPIRE", key, ttl};
+    naap_redis_cmd cmds[] = {{2, get, NULL}, {3, expire, NULL}};
+    redisReply *r[2];
+    int rc = NAAP_EUNAVAILABLE;
+
+    if (naap_redis_pipeline(2, cmds, r) != NAAP_OK)
+        return NAAP_EUNAVAILABLE;
+    if (is_token(r[0])) {
+        memcpy(out, r[0]->str, NAAP_CSRF_LEN + 1);
+        rc = NAAP_OK;
+    } else if (r[0]->type == REDIS_REPLY_NIL) {
+        rc = NAAP_ENOTFOUND;
+    }
+    freeReplyObject(r[0]);
+    freeReplyObject(r[1]);
+    return rc;
+}
+
+/* A token Redis did not hold until now: answers cached for the session (GET /auth/me,
+ * kept only while its token key exists) may show the one that was there before. */
+static void drop_cached_answers(const char *sid)
+{
+    char ns[NAAP_CACHE_NS_MAX + 1];
+    if (naap_ns_session_buf(ns, sizeof(ns), sid) == NAAP_OK)
+        naap_cache_invalidate(ns);
+}
+
 void naap_csrf_issue(const char *sid, char out[NAAP_CSRF_LEN + 1])
 {
-    char digest[65], key[80], ttl[16];
+    char digest[65], key[NAAP_CSRF_KEY_MAX], ttl[16];
 
     digest_of(sid, digest);
-    snprintf(key, sizeof(key), "naap:csrf:%s", digest);
-    int in_redis = redis_get(key, out);
+    naap_csrf_key(sid, key);
+    int in_redis = redis_get_renew(key, out);
     if (in_redis == NAAP_OK)
         return;
     /* a token handed out while Redis was away is carried over rather than replaced */
@@ -156,12 +199,16 @@ void naap_csrf_issue(const char *sid, char out[NAAP_CSRF_LEN + 1])
         bool stored = r && r->type == REDIS_REPLY_STATUS;
         bool lost_race = r && r->type == REDIS_REPLY_NIL;
         freeReplyObject(r);
+        if (stored)
+            drop_cached_answers(sid);
         if (stored || (lost_race && redis_get(key, out) == NAAP_OK))
             return;
     }
     pthread_mutex_lock(&mem_lock);
     mem_find(digest, true, out);
     pthread_mutex_unlock(&mem_lock);
+    /* only this process knows the token: an answer showing it must not be shared */
+    naap_cache_taint();
 }
 
 /* api.md 1.5: both sides hex-decoded, a length mismatch fails. */
@@ -175,10 +222,10 @@ static bool tokens_match(const char *sent, const char *bound)
 
 int naap_csrf_verify(const char *sid, const char *sent)
 {
-    char digest[65], key[80], bound[NAAP_CSRF_LEN + 1];
+    char digest[65], key[NAAP_CSRF_KEY_MAX], bound[NAAP_CSRF_LEN + 1];
 
     digest_of(sid, digest);
-    snprintf(key, sizeof(key), "naap:csrf:%s", digest);
+    naap_csrf_key(sid, key);
     int in_redis = redis_get(key, bound);
     if (in_redis == NAAP_OK && tokens_match(sent, bound))
         return NAAP_OK;
@@ -190,10 +237,10 @@ int naap_csrf_verify(const char *sid, const char *sent)
 
 void naap_csrf_revoke(const char *sid)
 {
-    char digest[65], key[80];
+    char digest[65], key[NAAP_CSRF_KEY_MAX];
 
     digest_of(sid, digest);
-    snprintf(key, sizeof(key), "naap:csrf:%s", digest);
+    naap_csrf_key(sid, key);
     const char *argv[] = {"DEL", key};
     freeReplyObject(naap_redis_command(2, argv, NULL));
     mem_remove(digest);

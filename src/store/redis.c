@@ -29,6 +29,7 @@ static bool enabled;
 static naap_thread_registry registry = NAAP_THREAD_REGISTRY_INIT;
 static _Thread_local struct redis_conn *tls_conn;
 static _Atomic int64_t last_log_ms;
+static naap_redis_connect_hook connect_hook;
 
 static int url_unescape_copy(char *dst, size_t cap, const char *src, size_t len)
 {
@@ -121,6 +122,11 @@ int naap_redis_url_parse(const char *url, naap_redis_target *out)
     return NAAP_OK;
 }
 
+void naap_redis_set_connect_hook(naap_redis_connect_hook hook)
+{
+    connect_hook = hook;
+}
+
 void naap_redis_init(const naap_config *cfg)
 {
     config = cfg;
@@ -209,6 +215,12 @@ static redisContext *context(void)
     }
     if (handshake(c) != NAAP_OK)
         return NULL;
+    /* before this connection answers anything: the cache must learn first whether this
+     * Redis is the one its generations were read from (cache.c, check_identity) */
+    if (connect_hook && connect_hook(c->ctx) != NAAP_OK) {
+        fail(c, "identity check failed", c->ctx->err ? c->ctx->errstr : "error reply");
+        return NULL;
+    }
     if (c->backoff_ms)
         naap_log_info("redis connection restored");
     c->backoff_ms = 0;

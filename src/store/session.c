@@ -15,9 +15,7 @@
 #include <string.h>
 
 #define TOUCH_EVERY_MS 60000
-/* A tombstone must outlive any request that read the row before it was deleted and may
- * still write a positive entry (at most a statement timeout and its grace). */
-#define TOMBSTONE_MS 30000
+#define TOMBSTONE_MIN_MS 30000
 #define TOMBSTONE "revoked"
 #define SID_RANDOM_BYTES 24
 #define SID_TAG_HEX 16
@@ -27,6 +25,23 @@
 #define SESSION_COLUMNS                                                                            \
     "\"userId\", floor(extract(epoch FROM \"expiresAt\") * 1000)::bigint, "                        \
     "floor(extract(epoch FROM \"lastUsedAt\") * 1000)::bigint"
+
+static int64_t tombstone_ms = TOMBSTONE_MIN_MS;
+
+/* A tombstone must outlive every session check that read the row before it was deleted
+ * and may still write a positive entry after it (issue 20, hole 6). After its SELECT
+ * started, a check_row may spend: the SELECT itself and one more statement (the expiry
+ * DELETE or the lastUsedAt touch), each up to the statement timeout plus the client's
+ * 1 s grace (db.c), a reconnect before the second one (the connect timeout), and the
+ * SET NX of its entry (the Redis timeout). Twice the Redis timeout and 5 s of slack cover
+ * clock steps and scheduling; never less than the 30 s of old. */
+void naap_session_init(const naap_config *cfg)
+{
+    int64_t ms = 2 * ((int64_t)cfg->pg_statement_timeout_ms + 1000) +
+                 (int64_t)cfg->pg_connect_timeout_s * 1000 + 2 * (int64_t)cfg->redis_timeout_ms +
+                 5000;
+    tombstone_ms = ms > TOMBSTONE_MIN_MS ? ms : TOMBSTONE_MIN_MS;
+}
 
 /* ---- sid ---------------------------------------------------------------------------- */
 
@@ -279,9 +294,9 @@ int naap_session_extend(const char *sid, int64_t now_ms, naap_session *out, char
 
 void naap_session_forget(const char *sid)
 {
-    char key[128], ttl[16];
+    char key[128], ttl[24];
     cache_key("naap:session:", sid, key, sizeof(key));
-    snprintf(ttl, sizeof(ttl), "%d", TOMBSTONE_MS);
+    snprintf(ttl, sizeof(ttl), "%lld", (long long)tombstone_ms);
     const char *argv[] = {"SET", key, TOMBSTONE, "PX", ttl};
     freeReplyObject(naap_redis_command(5, argv, NULL));
     naap_csrf_revoke(sid);

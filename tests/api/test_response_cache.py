@@ -1,15 +1,19 @@
 """Response cache over real HTTP, PostgreSQL and Redis: GET /auth/me (per session, 300 s)."""
 
+import base64
 import gzip
+import hashlib
+import json
 import os
 import sys
 import threading
 import time
 import unittest
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import DataStores, Naapd, psql, shared_stores, wait_until  # noqa: E402
+from naaptest import DataStores, Naapd, psql, redis_cmd, shared_stores, wait_until  # noqa: E402
 
 ENV = {"PASSWORD_ITERATIONS": "1000", "RATE_LIMIT_ENABLED": "false"}
 
@@ -19,6 +23,19 @@ def register(n, email, password="password1"):
                   json_body={"email": email, "password": password})
     assert r.status == 200, r.body
     return r.json()
+
+
+def sid_of(token):
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sid"]
+
+
+def session_key(token):
+    return "naap:session:" + hashlib.sha256(sid_of(token).encode()).hexdigest()
+
+
+def csrf_key(token):
+    return "naap:csrf:" + hashlib.sha256(sid_of(token).encode()).hexdigest()
 
 
 def me(n, token, **headers):
@@ -106,6 +123,57 @@ class MeCache(unittest.TestCase):
         self.assertEqual(after.headers["X-Cache"], "MISS")
         self.assertEqual(after.json()["expiresAt"], r.json()["expiresAt"])
         self.assertNotEqual(after.json()["expiresAt"], before.json()["expiresAt"])
+
+    def test_refresh_racing_me_leaves_no_old_expiry_cached(self):
+        # Issue 20, hole 4. A GET /auth/me resolved its session (old expiry) just before a
+        # refresh committed, and read the generations just after the refresh bumped them:
+        # its answer, with the old expiry, lands under the new generation. Reproduced by
+        # handing one request the old session view (the session cache entry it would have
+        # read) after a real refresh.
+        reg = register(self.naapd, "race@example.com")
+        token, user_id = reg["token"], reg["user"]["id"]
+        before = me(self.naapd, token).json()
+        time.sleep(0.01)
+        r = self.naapd.request("POST", "/api/v1/auth/refresh",
+                               headers={"Authorization": f"Bearer {token}"})
+        self.assertEqual(r.status, 200, r.body)
+        fresh = r.json()["expiresAt"]
+        self.assertNotEqual(fresh, before["expiresAt"])
+        old_ms = round(datetime.fromisoformat(
+            before["expiresAt"].replace("Z", "+00:00")).timestamp() * 1000)
+        view = json.dumps({"u": user_id, "e": old_ms, "l": int(time.time() * 1000)})
+        redis_cmd(self.naapd.redis_url, "SET", session_key(token), view, "PX", "5000")
+        raced = me(self.naapd, token)
+        self.assertEqual(raced.json()["expiresAt"], before["expiresAt"])  # its own view
+        redis_cmd(self.naapd.redis_url, "DEL", session_key(token))  # gone within 5 s
+        for _ in range(4):
+            after = me(self.naapd, token)
+            self.assertEqual(after.json()["expiresAt"], fresh, after.headers["X-Cache"])
+
+    def test_csrf_token_gone_from_redis_is_never_served_from_the_cache(self):
+        # Issue 20, hole 5: Redis expired or evicted the token while an answer showing it
+        # was cached; the client would send it and get 403s for the rest of the TTL.
+        reg = register(self.naapd, "csrf-gone@example.com")
+        token = reg["token"]
+        old = me(self.naapd, token).json()["csrfToken"]
+        self.assertEqual(me(self.naapd, token).headers["X-Cache"], "HIT")
+        self.assertEqual(redis_cmd(self.naapd.redis_url, "DEL", csrf_key(token)), 1)
+        r = me(self.naapd, token)
+        self.assertNotEqual(r.headers["X-Cache"], "HIT")
+        new = r.json()["csrfToken"]
+        self.assertNotEqual(new, old)
+        self.assertEqual(redis_cmd(self.naapd.redis_url, "GET", csrf_key(token)), new.encode())
+        ok = self.naapd.request("POST", "/api/v1/auth/refresh",
+                                headers={"Authorization": f"Bearer {token}", "x-csrf-token": new})
+        self.assertEqual(ok.status, 200, ok.body)
+        r = me(self.naapd, token)
+        self.assertEqual(r.json()["csrfToken"], new)
+
+    def test_csrf_token_is_renewed_on_issue(self):
+        token = register(self.naapd, "csrf-renew@example.com")["token"]
+        redis_cmd(self.naapd.redis_url, "EXPIRE", csrf_key(token), "60")
+        me(self.naapd, token)  # a miss: issues the token again
+        self.assertGreater(redis_cmd(self.naapd.redis_url, "TTL", csrf_key(token)), 86000)
 
     def test_session_deleted_elsewhere_stops_hits_within_5s(self):
         token = register(self.naapd, "deleted@example.com")["token"]

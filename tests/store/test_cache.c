@@ -12,7 +12,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STAMPEDE_THREADS 50
 
@@ -73,6 +76,10 @@ static int setup(void)
         return -1;
     }
     cfg.redis_timeout_ms = 1000;
+    cfg.cache_ttl_short = 60;
+    cfg.cache_ttl_medium = 300;
+    cfg.cache_ttl_long = 600;
+    naap_cache_init(&cfg);
     use_redis(base);
     long long n = cmd_int("INCR", "naaptest:next_db", NULL);
     redisReply *r = cmd("CONFIG", "GET", "databases");
@@ -87,6 +94,9 @@ static int setup(void)
     json_decref(env);
     use_redis(url);
     freeReplyObject(cmd("FLUSHDB", NULL, NULL));
+    /* FLUSHDB took naap:run-id too: connect again so that the threads the tests start do
+     * not each see a "new" Redis (cache.c, check_identity) */
+    use_redis(url);
     return 0;
 }
 
@@ -131,7 +141,7 @@ static void test_miss_then_hit(void)
 {
     struct counter c = {0};
     enum naap_cache_outcome how;
-    naap_cache_key k = {"test", "miss-hit", {"team:1"}, NAAP_CACHE_TTL_SHORT};
+    naap_cache_key k = {"test", "miss-hit", {"team:1"}, NAAP_CACHE_TTL_SHORT, NULL};
 
     CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
     CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT);
@@ -140,7 +150,7 @@ static void test_miss_then_hit(void)
 
     /* a failing compute is passed through and stores nothing, and its lock is freed */
     json_t *v = (json_t *)1;
-    naap_cache_key f = {"test", "fails", {"team:1"}, 30};
+    naap_cache_key f = {"test", "fails", {"team:1"}, 30, NULL};
     CHECK(naap_cache_get_or_set(&f, compute_fails, NULL, &v, NULL) == NAAP_EUNAVAILABLE);
     CHECK(v == NULL);
     CHECK(get_n(&f, &c, &how) == 2 && how == NAAP_CACHE_MISS);
@@ -150,9 +160,9 @@ static void test_invalidation(void)
 {
     struct counter c = {0};
     enum naap_cache_outcome how;
-    naap_cache_key t1 = {"test", "inv", {"team:1"}, 60};
-    naap_cache_key t2 = {"test", "inv", {"team:2"}, 60};
-    naap_cache_key both = {"test", "inv", {"team:1", "user:9"}, 60};
+    naap_cache_key t1 = {"test", "inv", {"team:1"}, 60, NULL};
+    naap_cache_key t2 = {"test", "inv", {"team:2"}, 60, NULL};
+    naap_cache_key both = {"test", "inv", {"team:1", "user:9"}, 60, NULL};
 
     get_n(&t1, &c, NULL);
     get_n(&t2, &c, NULL);
@@ -182,7 +192,7 @@ static void test_lost_generation(void)
     struct counter c = {0};
     enum naap_cache_outcome how;
     char buf[64];
-    naap_cache_key k = {"test", "lost-gen", {"team:5"}, 60};
+    naap_cache_key k = {"test", "lost-gen", {"team:5"}, 60, NULL};
 
     get_n(&k, &c, NULL);
     CHECK(cmd_int("DEL", "naap:gen:team:5", NULL) == 1);
@@ -203,7 +213,7 @@ static void test_blob_and_ttl(void)
     naap_cache_ticket t;
     naap_cache_blob out,
         in = {200, "application/json; charset=utf-8", "{\"x\":1}", 7, "\x1f\x8b\x08\0binary\0", 11};
-    naap_cache_key k = {"resp", "/api/v1/teams?x=1", {"user:1", "team:3"}, 100};
+    naap_cache_key k = {"resp", "/api/v1/teams?x=1", {"user:1", "team:3"}, 100, NULL};
 
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND);
     CHECK(t.token[0] != '\0');
@@ -225,7 +235,7 @@ static void test_blob_and_ttl(void)
     naap_cache_release(&t); /* harmless after a hit */
 
     /* a value that is not a blob is a miss, never garbage served */
-    naap_cache_key j = {"resp", "json-not-blob", {NULL}, 100};
+    naap_cache_key j = {"resp", "json-not-blob", {NULL}, 100, NULL};
     struct counter c = {0};
     get_n(&j, &c, NULL);
     CHECK(naap_cache_lookup(&j, arena, &out, &t) == NAAP_ENOTFOUND);
@@ -240,7 +250,7 @@ static void test_lock_ownership(void)
     naap_arena *arena = naap_arena_new();
     naap_cache_ticket t;
     naap_cache_blob out, in = {200, "text/plain", "v", 1, NULL, 0};
-    naap_cache_key k = {"test", "lock-owner", {NULL}, 60};
+    naap_cache_key k = {"test", "lock-owner", {NULL}, 60, NULL};
     char lock[NAAP_CACHE_KEY_MAX + 16], buf[64];
 
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
@@ -290,7 +300,7 @@ static void test_waiters(void)
     naap_arena *arena = naap_arena_new();
     naap_cache_ticket t;
     naap_cache_blob out;
-    naap_cache_key k = {"test", "waiters", {NULL}, 60};
+    naap_cache_key k = {"test", "waiters", {NULL}, 60, NULL};
     struct waiter w = {&k, 0, false, 0};
     pthread_t th;
 
@@ -334,7 +344,7 @@ static void test_stampede(void)
     struct racer racers[STAMPEDE_THREADS];
     pthread_barrier_t start;
     struct counter c = {0, 300};
-    naap_cache_key k = {"test", "stampede", {"marketplace"}, 60};
+    naap_cache_key k = {"test", "stampede", {"marketplace"}, 60, NULL};
     int hits = 0, misses = 0, same = 0;
 
     pthread_barrier_init(&start, NULL, STAMPEDE_THREADS);
@@ -367,8 +377,8 @@ static void test_fail_open(void)
     naap_cache_ticket t;
     naap_cache_blob out;
     char real[256];
-    naap_cache_key k = {"test", "fail-open", {"team:9"}, 60};
-    naap_cache_key other = {"test", "fail-open", {"team:10"}, 60};
+    naap_cache_key k = {"test", "fail-open", {"team:9"}, 60, NULL};
+    naap_cache_key other = {"test", "fail-open", {"team:10"}, 60, NULL};
 
     snprintf(real, sizeof(real), "%s", redis_url);
     CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
@@ -398,6 +408,97 @@ static void test_fail_open(void)
     naap_arena_free(arena);
 }
 
+/* Issue 20, hole 1: an invalidation one process could not deliver binds every process
+ * sharing the host record, even after the one that lost it has exited. */
+static void test_lost_invalidation_is_host_wide(void)
+{
+    struct counter c = {0};
+    enum naap_cache_outcome how;
+    char real[256];
+    naap_cache_key k = {"test", "host-wide", {"team:31"}, 60, NULL};
+    naap_cache_host *shared =
+        mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+    CHECK(shared != MAP_FAILED);
+    if (shared == MAP_FAILED)
+        return;
+    naap_cache_use_host_state(shared);
+    snprintf(real, sizeof(real), "%s", redis_url);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) { /* a sibling worker: its write's invalidation is lost, then it dies */
+        use_redis("redis://127.0.0.1:1");
+        _exit(naap_cache_invalidate("team:31") == NAAP_EUNAVAILABLE ? 0 : 1);
+    }
+    int status = -1;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(atomic_load(&shared->lost) == 1 && atomic_load(&shared->lost_since_ms) > 0);
+    /* this process never saw the failure, and still serves nothing written before it */
+    use_redis(real);
+    CHECK(get_n(&k, &c, &how) == 2 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 2 && how == NAAP_CACHE_HIT);
+    CHECK(atomic_load(&shared->covered) == 1 && atomic_load(&shared->lost_since_ms) == 0);
+}
+
+/* Issue 20, hole 2: a connection to a Redis whose run_id is not the one recorded drops
+ * every entry once; a reconnect to the same Redis (a worker restart, a reload) drops
+ * nothing. */
+static void test_identity_on_connect(void)
+{
+    struct counter c = {0};
+    enum naap_cache_outcome how;
+    char real[256], buf[64];
+    naap_cache_key k = {"test", "identity", {"team:41"}, 60, NULL};
+
+    snprintf(real, sizeof(real), "%s", redis_url);
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_MISS);
+    CHECK(strlen(cmd_str("GET", "naap:run-id", NULL, buf, sizeof(buf))) == 40);
+    use_redis(real); /* same server, new connection */
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT);
+    /* as after a restart from a snapshot taken under another server */
+    freeReplyObject(cmd("SET", "naap:run-id", "0000000000000000000000000000000000000000"));
+    CHECK(get_n(&k, &c, &how) == 1 && how == NAAP_CACHE_HIT); /* connections are checked */
+    use_redis(real);
+    CHECK(get_n(&k, &c, &how) == 2 && how == NAAP_CACHE_MISS);
+    CHECK(get_n(&k, &c, &how) == 2 && how == NAAP_CACHE_HIT);
+    CHECK(strcmp(cmd_str("GET", "naap:run-id", NULL, buf, sizeof(buf)),
+                 "0000000000000000000000000000000000000000") != 0);
+}
+
+/* Issue 20, hole 5: an entry is served only while its guard key exists, and a value
+ * computed after naap_cache_taint is never stored. */
+static void test_guard_and_taint(void)
+{
+    naap_arena *arena = naap_arena_new();
+    naap_cache_ticket t;
+    naap_cache_blob out, a = {200, "text/plain", "a", 1, NULL, 0},
+                         b = {200, "text/plain", "b", 1, NULL, 0};
+    naap_cache_key k = {"test", "guarded", {"session:g1"}, 60, "test:guard"};
+
+    freeReplyObject(cmd("SET", "test:guard", "1"));
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    naap_cache_fill(&t, &a);
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_OK && out.body[0] == 'a');
+    CHECK(cmd_int("DEL", "test:guard", NULL) == 1);
+    /* the value is still there, but without its guard it is a miss the caller replaces */
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    naap_cache_fill(&t, &b);
+    freeReplyObject(cmd("SET", "test:guard", "1"));
+    CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_OK && out.body[0] == 'b');
+
+    naap_cache_key k2 = {"test", "tainted", {NULL}, 60, NULL};
+    CHECK(naap_cache_lookup(&k2, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    naap_cache_taint();
+    naap_cache_fill(&t, &a);
+    CHECK(naap_cache_lookup(&k2, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
+    naap_cache_fill(&t, &a); /* a ticket opened after the taint stores again */
+    CHECK(naap_cache_lookup(&k2, arena, &out, &t) == NAAP_OK);
+    naap_arena_free(arena);
+}
+
 int main(void)
 {
     if (setup() != 0)
@@ -410,6 +511,9 @@ int main(void)
     test_waiters();
     test_stampede();
     test_fail_open();
+    test_identity_on_connect();
+    test_guard_and_taint();
+    test_lost_invalidation_is_host_wide();
     freeReplyObject(cmd("FLUSHDB", NULL, NULL));
     naap_redis_close_all();
     return check_report("store.cache");

@@ -5,9 +5,11 @@
 #include "naap/errors.h"
 #include "naap/log.h"
 #include "naap/migrate.h"
+#include "naap/schema_drift.h"
 #include "naap/upgrade.h"
 #include "naap/version.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,8 @@
 /* Exit statuses (sysexits.h where one fits), documented in --help and README. */
 enum {
     EXIT_OK = 0,
-    EXIT_FAILURE_RUN = 1, /* migrate failed; workers had to be killed on stop */
+    EXIT_FAILURE_RUN = 1,  /* migrate failed; workers had to be killed on stop */
+    EXIT_SCHEMA_DRIFT = 2, /* check-schema: the database lacks something naapd needs */
     EXIT_USAGE = 64,
     EXIT_UNAVAILABLE = 69, /* cannot listen */
     EXIT_CONFIG = 78,
@@ -28,14 +31,18 @@ static const char usage[] =
     "  serve          run the master and its workers (default)\n"
     "  migrate        apply pending migrations from MIGRATIONS_DIR, ./migrations or\n"
     "                 the installed share directory\n"
+    "  migrate --dry-run  list the migrations that would run, changing nothing\n"
     "  check-config   print the effective configuration (secrets masked) and validate it\n"
+    "  check-schema   compare the database with what naapd needs; one line per difference,\n"
+    "                 with its fix (exit 0: nothing missing, 2: differences found)\n"
     "  version        print the version\n"
     "\n"
     "Options:\n"
     "  --config FILE  read KEY=VALUE settings from FILE; environment variables win\n"
     "  -h, --help     show this help\n"
     "\n"
-    "Exit status: 0 ok; 1 migration failed or workers were killed on stop;\n"
+    "Exit status: 0 ok; 1 migration or check-schema failed to run, or workers were\n"
+    "killed on stop; 2 check-schema found differences;\n"
     "64 usage error; 69 cannot listen; 78 invalid configuration.\n";
 
 static int load_config(naap_config *cfg, const char *path)
@@ -87,9 +94,18 @@ static int cmd_serve(naap_config *cfg)
     return naap_master_run(cfg, fd);
 }
 
+static int cmd_check_schema(const naap_config *cfg)
+{
+    int found = naap_schema_drift_check(cfg, stdout);
+    if (found < 0)
+        return EXIT_FAILURE_RUN;
+    return found ? EXIT_SCHEMA_DRIFT : EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     const char *config_path = NULL, *command = "serve";
+    bool command_given = false, dry_run = false;
     naap_config cfg;
     int rc;
 
@@ -105,8 +121,11 @@ int main(int argc, char **argv)
             return EXIT_OK;
         } else if (strcmp(argv[i], "--version") == 0) {
             command = "version";
-        } else if (argv[i][0] != '-' && i == argc - 1) {
+        } else if (strcmp(argv[i], "--dry-run") == 0) {
+            dry_run = true;
+        } else if (argv[i][0] != '-' && !command_given) {
             command = argv[i];
+            command_given = true;
         } else {
             fprintf(stderr, "naapd: unknown argument %s\n%s", argv[i], usage);
             return EXIT_USAGE;
@@ -116,8 +135,13 @@ int main(int argc, char **argv)
         printf("naapd %s\n", naap_version);
         return EXIT_OK;
     }
-    if (strcmp(command, "serve") && strcmp(command, "migrate") && strcmp(command, "check-config")) {
+    if (strcmp(command, "serve") && strcmp(command, "migrate") && strcmp(command, "check-config") &&
+        strcmp(command, "check-schema")) {
         fprintf(stderr, "naapd: unknown command %s\n%s", command, usage);
+        return EXIT_USAGE;
+    }
+    if (dry_run && strcmp(command, "migrate") != 0) {
+        fprintf(stderr, "naapd: --dry-run goes with migrate only\n%s", usage);
         return EXIT_USAGE;
     }
     if ((rc = load_config(&cfg, config_path)) != EXIT_OK)
@@ -128,7 +152,13 @@ int main(int argc, char **argv)
     } else if (strcmp(command, "migrate") == 0) {
         rc = require_database(&cfg);
         if (rc == EXIT_OK)
-            rc = naap_migrate_run(&cfg) == NAAP_OK ? EXIT_OK : EXIT_FAILURE_RUN;
+            rc = (dry_run ? naap_migrate_dry_run(&cfg) : naap_migrate_run(&cfg)) == NAAP_OK
+                     ? EXIT_OK
+                     : EXIT_FAILURE_RUN;
+    } else if (strcmp(command, "check-schema") == 0) {
+        rc = require_database(&cfg);
+        if (rc == EXIT_OK)
+            rc = cmd_check_schema(&cfg);
     } else {
         rc = cmd_serve(&cfg);
     }

@@ -36,6 +36,7 @@ typedef struct naap_config {
     bool pg_transaction_pooling; /* PgBouncer in transaction mode sits in between */
     int redis_timeout_ms;
     char *migrations_dir;
+    char *naapd_schema; /* naapd's own tables; never public (Prisma's) */
     char *log_level;
     /* auth (api.md 3, decisions.md 2-4) */
     bool legacy_sessions;     /* accept opaque Session.token bearers */

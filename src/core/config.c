@@ -58,6 +58,7 @@ static const struct opt opts[] = {
     {"PG_TRANSACTION_POOLING", OPT_BOOL, OFF(pg_transaction_pooling), "false", 0, 0, false},
     {"REDIS_TIMEOUT", OPT_DURATION_MS, OFF(redis_timeout_ms), "250", 1, 60000, false},
     {"MIGRATIONS_DIR", OPT_STRING, OFF(migrations_dir), "", 0, 0, false},
+    {"NAAPD_SCHEMA", OPT_STRING, OFF(naapd_schema), "naapd", 0, 0, false},
     {"LOG_LEVEL", OPT_STRING, OFF(log_level), "info", 0, 0, false},
     {"RATE_LIMIT_ENABLED", OPT_BOOL, OFF(rate_limit_enabled), "true", 0, 0, false},
     /* tiers, indexed as naap_tier: 1 standard, 2 relaxed, 3 strict */
@@ -329,6 +330,17 @@ int naap_config_load(naap_config *cfg, const char *path, char *err, size_t errle
     return naap_config_validate(cfg, err, errlen);
 }
 
+/* NAAPD_SCHEMA is pasted into SQL as a quoted identifier, so only plain names pass; public
+ * is Prisma's and pg_* is reserved, and keeping naapd out of them is the point. */
+static bool own_schema_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || isdigit((unsigned char)s[0]) || strcmp(s, "public") == 0 ||
+        strncmp(s, "pg_", 3) == 0 || strcmp(s, "information_schema") == 0)
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
 int naap_config_validate(const naap_config *cfg, char *err, size_t errlen)
 {
     if (naap_log_level_parse(cfg->log_level) < 0) {
@@ -339,6 +351,13 @@ int naap_config_validate(const naap_config *cfg, char *err, size_t errlen)
     if (cfg->redis_url[0] && strncmp(cfg->redis_url, "redis://", 8) != 0 &&
         strncmp(cfg->redis_url, "unix://", 7) != 0) {
         set_err(err, errlen, "REDIS_URL: expected redis://host:port[/db] or unix:///path");
+        return NAAP_EINVAL;
+    }
+    if (!own_schema_name_ok(cfg->naapd_schema)) {
+        set_err(err, errlen,
+                "NAAPD_SCHEMA: expected a lowercase SQL name ([a-z_][a-z0-9_]*, at most 63, "
+                "not public or pg_*), got \"%s\"",
+                cfg->naapd_schema);
         return NAAP_EINVAL;
     }
     naap_cidr_list *proxies = NULL;

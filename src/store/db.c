@@ -4,6 +4,7 @@
 #include "naap/clock.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/own_schema.h"
 #include "naap/thread_registry.h"
 
 #include <errno.h>
@@ -249,14 +250,17 @@ static int run(const char *sql, int nparams, const char *const *params, naap_db_
     bool reused = c->pg != NULL, in_tx = c->in_tx; /* drop() clears in_tx */
     if (!c->pg && (rc = connect_now(c)) != NAAP_OK)
         return rc;
+    char *own = naap_own_schema_expand(sql, config->naapd_schema);
+    if (own)
+        sql = own;
     rc = run_once(c, sql, nparams, params, rows, timeout_ms, simple, &never_ran);
     /* an idle connection killed by a PostgreSQL restart should not fail the request that
      * happens to find it: retry once on a fresh one, outside transactions only */
     if (rc != NAAP_OK && never_ran && reused && !in_tx) {
-        if ((rc = connect_now(c)) != NAAP_OK)
-            return rc;
-        rc = run_once(c, sql, nparams, params, rows, timeout_ms, simple, &never_ran);
+        if ((rc = connect_now(c)) == NAAP_OK)
+            rc = run_once(c, sql, nparams, params, rows, timeout_ms, simple, &never_ran);
     }
+    free(own);
     return rc;
 }
 

@@ -21,7 +21,7 @@ int naap_lockout_check(const char *email, const char *ip, int64_t now_ms, int64_
     naap_clock_iso8601(now_ms, now);
     const char *params[] = {email, ip, now};
     int rc = naap_db_query("SELECT floor(extract(epoch FROM \"lockedUntil\") * 1000)::bigint "
-                           "FROM naapd_login_lockout WHERE email = $1 AND \"ipAddress\" = $2 "
+                           "FROM {naapd}.naapd_login_lockout WHERE email = $1 AND \"ipAddress\" = $2 "
                            "AND \"lockedUntil\" > $3",
                            3, params, &rows);
     *locked_until_ms = 0;
@@ -43,7 +43,7 @@ static int prune(int64_t now_ms)
     naap_clock_iso8601(now_ms - IDLE_MS, idle);
     const char *params[] = {idle, now};
     /* its error matters: inside the caller's transaction it would abort the rest */
-    return naap_db_query("DELETE FROM naapd_login_lockout WHERE \"updatedAt\" < $1 "
+    return naap_db_query("DELETE FROM {naapd}.naapd_login_lockout WHERE \"updatedAt\" < $1 "
                          "AND (\"lockedUntil\" IS NULL OR \"lockedUntil\" < $2)",
                          2, params, NULL);
 }
@@ -64,7 +64,7 @@ int naap_lockout_fail(const char *email, const char *ip, int64_t now_ms, int *fa
     snprintf(max, sizeof(max), "%d", NAAP_LOCKOUT_MAX_FAILURES);
     const char *params[] = {email, ip, now, window_floor, lock_end, max};
     int rc = naap_db_query(
-        "INSERT INTO naapd_login_lockout AS l (email, \"ipAddress\", failures, \"windowStart\", "
+        "INSERT INTO {naapd}.naapd_login_lockout AS l (email, \"ipAddress\", failures, \"windowStart\", "
         "\"updatedAt\") VALUES ($1, $2, 1, $3, $3) "
         "ON CONFLICT (email, \"ipAddress\") DO UPDATE SET "
         "failures = CASE WHEN l.\"lockedUntil\" > $3 THEN l.failures "
@@ -94,8 +94,8 @@ int naap_lockout_clear(const char *email, const char *ip)
 {
     const char *params[] = {email, ip};
     if (!ip)
-        return naap_db_query("DELETE FROM naapd_login_lockout WHERE email = $1", 1, params, NULL);
-    return naap_db_query("DELETE FROM naapd_login_lockout WHERE email = $1 AND \"ipAddress\" = $2",
+        return naap_db_query("DELETE FROM {naapd}.naapd_login_lockout WHERE email = $1", 1, params, NULL);
+    return naap_db_query("DELETE FROM {naapd}.naapd_login_lockout WHERE email = $1 AND \"ipAddress\" = $2",
                          2, params, NULL);
 }
 

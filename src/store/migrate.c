@@ -3,10 +3,12 @@
 #include "naap/buf.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/own_schema.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +24,34 @@
 /* Any constant works; it only has to be the same for every naapd migrate run. */
 #define MIGRATE_LOCK_KEY "7011223344"
 
-static const char *const create_table_sql =
-    "CREATE TABLE IF NOT EXISTS naapd_migrations ("
+/* The history lives in naapd's schema. An older naapd kept it in public: it is moved
+ * over (or, if a newer run already made the new one, merged and dropped), so upgrading
+ * is one `naapd migrate`. One transaction, so a failure leaves the old layout intact. */
+static const char *const history_sql =
+    "BEGIN;"
+    "CREATE SCHEMA IF NOT EXISTS " NAAP_OWN_SCHEMA ";"
+    "DO $$ BEGIN"
+    " IF to_regclass('public.naapd_migrations') IS NOT NULL THEN"
+    "  IF to_regclass('" NAAP_OWN_SCHEMA ".naapd_migrations') IS NULL THEN"
+    "   ALTER TABLE public.naapd_migrations SET SCHEMA " NAAP_OWN_SCHEMA ";"
+    "  ELSE"
+    "   INSERT INTO " NAAP_OWN_SCHEMA ".naapd_migrations (name, checksum, \"appliedAt\")"
+    "    SELECT name, checksum, \"appliedAt\" FROM public.naapd_migrations"
+    "    ON CONFLICT (name) DO NOTHING;"
+    "   DROP TABLE public.naapd_migrations;"
+    "  END IF;"
+    " END IF;"
+    "END $$;"
+    "CREATE TABLE IF NOT EXISTS " NAAP_OWN_SCHEMA ".naapd_migrations ("
     " name TEXT PRIMARY KEY,"
     " checksum TEXT NOT NULL,"
-    " \"appliedAt\" TIMESTAMP(3) NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'))";
+    " \"appliedAt\" TIMESTAMP(3) NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'));"
+    "COMMIT";
+
+/* What --dry-run reads: the history wherever it is, touching nothing. */
+static const char *const history_read_sql =
+    "SELECT to_regclass('" NAAP_OWN_SCHEMA ".naapd_migrations') IS NOT NULL,"
+    " to_regclass('public.naapd_migrations') IS NOT NULL";
 
 static int is_dir(const char *path)
 {
@@ -110,9 +135,14 @@ static int read_file(const char *path, naap_buf *out)
     return NAAP_OK;
 }
 
+/* The schema every SQL text run here names as NAAP_OWN_SCHEMA; set once per run. */
+static const char *own_schema = "naapd";
+
 static int exec_ok(PGconn *pg, const char *sql, const char *what)
 {
-    PGresult *r = PQexec(pg, sql);
+    char *own = naap_own_schema_expand(sql, own_schema);
+    PGresult *r = PQexec(pg, own ? own : sql);
+    free(own);
     ExecStatusType st = PQresultStatus(r);
     int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
     if (!ok) {
@@ -145,8 +175,11 @@ static int exec_statement(const char *stmt, size_t len, void *arg)
 static int record(PGconn *pg, const char *name, const char *sum)
 {
     const char *params[] = {name, sum};
-    PGresult *r = PQexecParams(pg, "INSERT INTO naapd_migrations (name, checksum) VALUES ($1, $2)",
-                               2, NULL, params, NULL, NULL, 0);
+    char *sql = naap_own_schema_expand("INSERT INTO " NAAP_OWN_SCHEMA
+                                       ".naapd_migrations (name, checksum) VALUES ($1, $2)",
+                                       own_schema);
+    PGresult *r = PQexecParams(pg, sql, 2, NULL, params, NULL, NULL, 0);
+    free(sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)
         naap_log_error("recording %s failed: %s", name, PQresultErrorMessage(r));
@@ -175,13 +208,29 @@ static int apply(PGconn *pg, const char *name, const char *sql, const char *sum)
     return exec_ok(pg, "COMMIT", "COMMIT");
 }
 
+/* Where the history is: naapd's schema after a real run; for a dry run, wherever an older
+ * or newer naapd left it (both: a newer run's history plus an older run's leftovers). */
+static const char *const history_from[] = {
+    NULL, /* nowhere yet: nothing is applied */
+    NAAP_OWN_SCHEMA ".naapd_migrations",
+    "public.naapd_migrations",
+    "(SELECT name, checksum FROM " NAAP_OWN_SCHEMA ".naapd_migrations UNION ALL"
+    " SELECT name, checksum FROM public.naapd_migrations) h",
+};
+
 /* Returns the recorded checksum of name (malloc'd), or NULL when it is not applied. */
-static char *applied_checksum(PGconn *pg, const char *name, int *err)
+static char *applied_checksum(PGconn *pg, const char *from, const char *name, int *err)
 {
     const char *params[] = {name};
-    PGresult *r = PQexecParams(pg, "SELECT checksum FROM naapd_migrations WHERE name = $1", 1, NULL,
-                               params, NULL, NULL, 0);
+    *err = 0;
+    if (!from)
+        return NULL;
+    char *sql = naap_xasprintf("SELECT checksum FROM %s WHERE name = $1 LIMIT 1", from);
+    char *own = naap_own_schema_expand(sql, own_schema);
+    PGresult *r = PQexecParams(pg, own ? own : sql, 1, NULL, params, NULL, NULL, 0);
     char *sum = NULL;
+    free(own);
+    free(sql);
     *err = PQresultStatus(r) != PGRES_TUPLES_OK;
     if (*err)
         naap_log_error("reading naapd_migrations failed: %s", PQresultErrorMessage(r));
@@ -191,7 +240,9 @@ static char *applied_checksum(PGconn *pg, const char *name, int *err)
     return sum;
 }
 
-static int run_files(PGconn *pg, const char *dir, char **names, size_t count)
+/* Applies (or, with dry_run, lists on stdout) each file not yet in the history. */
+static int run_files(PGconn *pg, const char *from, bool dry_run, const char *dir, char **names,
+                     size_t count)
 {
     int applied = 0;
 
@@ -204,7 +255,7 @@ static int run_files(PGconn *pg, const char *dir, char **names, size_t count)
         if (rc != NAAP_OK)
             return rc;
         checksum(sql.data, sql.len, sum);
-        char *recorded = applied_checksum(pg, names[i], &err);
+        char *recorded = applied_checksum(pg, from, names[i], &err);
         if (err) {
             naap_buf_reset(&sql);
             return NAAP_ERR;
@@ -216,18 +267,40 @@ static int run_files(PGconn *pg, const char *dir, char **names, size_t count)
             naap_buf_reset(&sql);
             continue;
         }
-        naap_log_info("applying %s", names[i]);
-        rc = apply(pg, names[i], sql.data, sum);
+        if (dry_run) {
+            printf("would apply %s\n", names[i]);
+        } else {
+            naap_log_info("applying %s", names[i]);
+            rc = apply(pg, names[i], sql.data, sum);
+        }
         naap_buf_reset(&sql);
         if (rc != NAAP_OK)
             return rc;
         applied++;
     }
-    naap_log_info("migrations: %d applied, %zu up to date", applied, count - (size_t)applied);
+    if (dry_run)
+        printf("migrations: %d pending, %zu up to date\n", applied, count - (size_t)applied);
+    else
+        naap_log_info("migrations: %d applied, %zu up to date", applied, count - (size_t)applied);
     return NAAP_OK;
 }
 
-int naap_migrate_run(const naap_config *cfg)
+/* For a dry run: which history_from[] entry applies, or -1 on error. */
+static int history_location(PGconn *pg)
+{
+    char *sql = naap_own_schema_expand(history_read_sql, own_schema);
+    PGresult *r = PQexec(pg, sql);
+    int where = -1;
+    free(sql);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        where = (PQgetvalue(r, 0, 0)[0] == 't') + 2 * (PQgetvalue(r, 0, 1)[0] == 't');
+    else
+        naap_log_error("reading naapd_migrations failed: %s", PQresultErrorMessage(r));
+    PQclear(r);
+    return where;
+}
+
+static int migrate(const naap_config *cfg, bool dry_run)
 {
     const char *dir = naap_migrate_dir(cfg);
     char **names = NULL;
@@ -235,6 +308,7 @@ int naap_migrate_run(const naap_config *cfg)
     int rc = NAAP_ERR;
     PGconn *pg = NULL;
 
+    own_schema = cfg->naapd_schema;
     DIR *d = opendir(dir);
     if (!d) {
         naap_log_error("migrations directory %s: %s", dir, strerror(errno));
@@ -261,14 +335,32 @@ int naap_migrate_run(const naap_config *cfg)
         naap_log_error("cannot connect to DATABASE_URL: %s", msg);
         goto out;
     }
+    /* Unqualified names in migrations written before NAAPD_SCHEMA (0003) meant public;
+     * pin that, since a role named like naapd's schema would otherwise resolve "$user"
+     * to it. A session SET is fine here: migrate needs a direct connection anyway. */
+    if (exec_ok(pg, "SET client_min_messages = warning", "setup") != NAAP_OK ||
+        exec_ok(pg, "SET search_path = public", "setup") != NAAP_OK)
+        goto out;
+    if (dry_run) {
+        int where = history_location(pg);
+        if (where < 0)
+            goto out;
+        if (where >= 2)
+            printf("would move naapd_migrations from public to schema %s\n", own_schema);
+        printf("migrating from %s (%zu files)\n", dir, count);
+        rc = run_files(pg, history_from[where], true, dir, names, count);
+        goto out;
+    }
     /* a session-level advisory lock serializes concurrent `naapd migrate` runs (so this
      * command needs a direct connection, not PgBouncer transaction pooling) */
-    if (exec_ok(pg, "SET client_min_messages = warning", "setup") != NAAP_OK ||
-        exec_ok(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", "lock") != NAAP_OK ||
-        exec_ok(pg, create_table_sql, "creating naapd_migrations") != NAAP_OK)
+    if (exec_ok(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", "lock") != NAAP_OK)
         goto out;
-    naap_log_info("migrating from %s (%zu files)", dir, count);
-    rc = run_files(pg, dir, names, count);
+    if (exec_ok(pg, history_sql, "moving or creating naapd_migrations") != NAAP_OK) {
+        exec_ok(pg, "ROLLBACK", "ROLLBACK");
+    } else {
+        naap_log_info("migrating from %s (%zu files) into schema %s", dir, count, own_schema);
+        rc = run_files(pg, history_from[1], false, dir, names, count);
+    }
     exec_ok(pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", "unlock");
 out:
     if (pg)
@@ -277,4 +369,14 @@ out:
         free(names[i]);
     free(names);
     return rc;
+}
+
+int naap_migrate_run(const naap_config *cfg)
+{
+    return migrate(cfg, false);
+}
+
+int naap_migrate_dry_run(const naap_config *cfg)
+{
+    return migrate(cfg, true);
 }

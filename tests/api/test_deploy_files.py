@@ -62,7 +62,7 @@ class Install(unittest.TestCase):
                                cwd="/", capture_output=True, text=True, timeout=120)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertIn(os.path.join(share, "migrations"), p.stdout.replace("/bin/../", "/"))
-            self.assertEqual(psql(url, "SELECT count(*) FROM naapd_migrations").strip(),
+            self.assertEqual(psql(url, "SELECT count(*) FROM naapd.naapd_migrations").strip(),
                              str(len(list((PROJECT / "migrations").glob("*.sql")))))
 
 

@@ -10,6 +10,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from naaptest import PROJECT, psql, run_naapd, shared_stores  # noqa: E402
 
 FIXTURE = PROJECT / "tests" / "sql" / "prisma_fixture.sql"
+MIGRATIONS = sorted(p.name for p in (PROJECT / "migrations").glob("*.sql"))
 SCALING_INDEXES = {"idx_users_email", "idx_users_provider", "idx_team_members_user",
                    "idx_team_members_team_role", "idx_plugin_installs_team",
                    "idx_plugin_installs_deployment", "idx_plugin_access_member",
@@ -22,7 +23,7 @@ def schema_dump(url):
     own bookkeeping table."""
     u = urllib.parse.urlsplit(url)
     out = subprocess.run(["pg_dump", "-s", "-h", u.hostname, "-p", str(u.port), "-U", u.username,
-                          "-T", "naapd_migrations", u.path.lstrip("/")],
+                          "-T", "*.naapd_migrations", u.path.lstrip("/")],
                          capture_output=True, text=True, check=True).stdout
     return "\n".join(l for l in out.splitlines() if not l.startswith(("\\restrict", "\\unrestrict")))
 
@@ -60,7 +61,7 @@ class Migrate(unittest.TestCase):
     def test_fresh_database_then_second_run_is_noop(self):
         url = shared_stores().create_database()
         first = migrate(url)
-        self.assertIn("3 applied", first.stdout)
+        self.assertIn(f"{len(MIGRATIONS)} applied", first.stdout)
         tables = psql(url, "SELECT count(*) FROM pg_tables WHERE schemaname='public' "
                            "AND tablename NOT LIKE 'naapd\\_%'").strip()
         self.assertEqual(tables, "24")
@@ -71,11 +72,15 @@ class Migrate(unittest.TestCase):
         self.assertEqual(invalid, "0")
         before = schema_dump(url)
         second = migrate(url)
-        self.assertIn("0 applied, 3 up to date", second.stdout)
+        self.assertIn(f"0 applied, {len(MIGRATIONS)} up to date", second.stdout)
         self.assertEqual(schema_dump(url), before)
-        recorded = psql(url, "SELECT name FROM naapd_migrations ORDER BY name").split()
-        self.assertEqual(recorded, ["0001_schema.sql", "0002_scaling_indexes.sql",
-                                    "0003_login_lockout.sql"])
+        recorded = psql(url, "SELECT name FROM naapd.naapd_migrations ORDER BY name").split()
+        self.assertEqual(recorded, MIGRATIONS)
+        # naapd's own tables live in its schema: Prisma (public) finds none of them
+        own = psql(url, "SELECT relname FROM pg_class c JOIN pg_namespace n"
+                        " ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+                        " AND relname LIKE 'naapd%'").split()
+        self.assertEqual(own, [])
 
     def test_existing_prisma_database_is_left_as_is(self):
         url = shared_stores().create_database()
@@ -112,7 +117,7 @@ class Migrate(unittest.TestCase):
             self.assertEqual(p.returncode, 1)
             self.assertIn("0002_bad.sql", p.stdout + p.stderr)
             self.assertEqual(psql(url, "SELECT to_regclass('two') IS NULL").strip(), "t")
-            self.assertEqual(psql(url, "SELECT name FROM naapd_migrations").split(),
+            self.assertEqual(psql(url, "SELECT name FROM naapd.naapd_migrations").split(),
                              ["0001_ok.sql"])
         finally:
             shutil.rmtree(d)

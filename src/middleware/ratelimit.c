@@ -41,7 +41,7 @@ int naap_ratelimit_admit(naap_request *req)
     if (user)
         snprintf(key, sizeof(key), "rl:%s:user:%s", tier_names[tier], user);
     else
-        snprintf(key, sizeof(key), "rl:%s:ip:%s", tier_names[tier], req->client_ip);
+        snprintf(key, sizeof(key), "rl:%s:ip:%s", tier_names[tier], req->client_key);
     naap_limiter_hit(key, &rule, config->workers, &res);
 
     /* api.md 1.6: Reset is a Unix time in seconds, Retry-After whole seconds rounded up */

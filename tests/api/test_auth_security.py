@@ -1,0 +1,131 @@
+"""Issue 10: the seven ways around the auth protections, each closed with a test that
+fails on the code before its fix. Real HTTP, PostgreSQL and Redis, as the other API tests."""
+
+import hashlib
+import http.client
+import os
+import secrets
+import sys
+import threading
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
+from naaptest import Naapd, psql, redis_cmd, shared_stores, wait_until  # noqa: E402
+
+A = "/api/v1/auth"
+
+
+def email():
+    return f"s{secrets.token_hex(5)}@example.com"
+
+
+class Base(unittest.TestCase):
+    env = {}
+
+    @classmethod
+    def setUpClass(cls):
+        stores = shared_stores()
+        cls.db = stores.create_database()
+        cls.redis = stores.redis_db()
+        cls.naapd = Naapd(cls.db, cls.redis, env={"PASSWORD_ITERATIONS": "1000", **cls.env})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.naapd.stop()
+
+    def sql(self, text):
+        return psql(self.db, text).strip()
+
+    def login(self, mail, password, ip=None):
+        headers = {"X-Forwarded-For": ip} if ip else {}
+        return self.naapd.request("POST", A + "/login", headers=headers,
+                                  json_body={"email": mail, "password": password})
+
+    def register(self, mail, password="password1", ip=None):
+        headers = {"X-Forwarded-For": ip} if ip else {}
+        r = self.naapd.request("POST", A + "/register", headers=headers,
+                               json_body={"email": mail, "password": password})
+        self.assertEqual(r.status, 200, r.body)
+        return r.json()
+
+
+# ---- 1 and 2: the client address ----------------------------------------------------
+
+class ClientAddress(Base):
+    env = {"RATE_LIMIT_STRICT_POINTS": "8", "RATE_LIMIT_LOGIN_EMAIL_POINTS": "6",
+           "RATE_LIMIT_LOGIN_EMAIL_DURATION": "3s"}
+
+    def login_lines(self, mail, xff_lines):
+        """A login whose X-Forwarded-For comes as several header lines, as a proxy that
+        appends its own line sends it (the harness's dict cannot repeat a header)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.naapd.port, timeout=10)
+        try:
+            body = ('{"email":"%s","password":"wrong-password"}' % mail).encode()
+            conn.putrequest("POST", A + "/login")
+            conn.putheader("Content-Type", "application/json")
+            conn.putheader("Content-Length", str(len(body)))
+            for line in xff_lines:
+                conn.putheader("X-Forwarded-For", line)
+            conn.endheaders(body)
+            r = conn.getresponse()
+            r.read()
+            return r.status
+        finally:
+            conn.close()
+
+    def test_1_repeated_forwarded_for_lines_are_joined(self):
+        # the client forges the first line; the (trusted, loopback) proxy appends the real
+        # address as a second line: the walk must see both, in order
+        mail = email()
+        self.assertEqual(self.login_lines(mail, ["198.51.100.66", "203.0.113.77"]), 401)
+        self.assertEqual(self.sql(f"SELECT \"ipAddress\" FROM \"LoginAttempt\" WHERE email = '{mail}'"),
+                         "203.0.113.77")
+        # so forging a new first line each time buys no fresh strict budget
+        statuses = [self.login_lines(email(), [f"198.51.100.{i}", "203.0.113.78"]) for i in range(9)]
+        self.assertEqual(statuses, [401] * 8 + [429])
+
+    def test_2_ipv6_clients_count_by_their_64(self):
+        statuses = [self.login(email(), "wrong-password", ip=f"2001:db8:5:1::{i:x}").status
+                    for i in range(1, 10)]
+        self.assertEqual(statuses, [401] * 8 + [429])
+        # another /64 has its own budget
+        self.assertEqual(self.login(email(), "wrong-password", ip="2001:db8:5:2::1").status, 401)
+
+    def test_2_lockout_pairs_use_the_64(self):
+        mail = email()
+        self.register(mail, ip="192.0.2.200")
+        statuses = [self.login(mail, "wrong-password", ip=f"2001:db8:6:1:{i:x}::1").status
+                    for i in range(1, 6)]
+        self.assertEqual(statuses, [401] * 4 + [423])
+        self.assertEqual(self.login(mail, "password1", ip="2001:db8:6:1:ffff::9").status, 423)
+        # the owner in another network is not locked out
+        self.assertEqual(self.login(mail, "password1", ip="2001:db8:6:2::1").status, 200)
+        # the attempt log keeps each full address
+        self.assertEqual(self.sql(f"SELECT count(DISTINCT \"ipAddress\") FROM \"LoginAttempt\" "
+                                  f"WHERE email = '{mail}'"), "6")
+
+    def test_2_per_account_backstop_across_addresses(self):
+        mail = email()
+        self.register(mail, ip="192.0.2.201")
+        # one guess from each of six addresses: neither a pair lock nor a strict bucket trips
+        for i in range(6):
+            self.assertEqual(self.login(mail, "wrong-password", ip=f"198.18.{i}.1").status, 401)
+        # the account's budget is spent, for everyone, without PBKDF2 or a lockout row
+        r = self.login(mail, "password1", ip="192.0.2.201")
+        self.assertEqual(r.status, 429, r.body)
+        self.assertEqual(r.json()["error"], "Too many requests, please try again later")
+        retry = int(r.headers["Retry-After"])
+        self.assertTrue(1 <= retry <= 3, retry)
+        # no block beyond the window: the owner is back in when it ends
+        time.sleep(retry + 0.2)
+        self.assertEqual(self.login(mail, "password1", ip="192.0.2.201").status, 200)
+        # Redis holds a digest of the email, not the email
+        keys = redis_cmd(self.redis, "KEYS", "*login-email*")
+        self.assertTrue(keys)
+        self.assertFalse(any(mail.encode() in k for k in keys))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -34,6 +34,13 @@ int naap_user_id_by_email(naap_arena *a, const char *email, const char **id);
 int naap_user_credentials(naap_arena *a, const char *email, const char **id, const char **hash);
 
 /**
+ * Locks the user's row until the transaction ends and reads its passwordHash (NULL when
+ * unset) into *hash: a login compares it with the hash it verified, so a password reset
+ * (which updates the row first) is either seen or waits. NAAP_ENOTFOUND if the user is gone.
+ */
+int naap_user_lock_hash_tx(naap_arena *a, const char *id, const char **hash);
+
+/**
  * After a successful login at now_ms: clears lockedUntil and, with new_hash, replaces
  * the hash only if it is still verified_hash, so a password reset racing the login is
  * never undone. Touches nothing when neither applies.

@@ -139,11 +139,20 @@ static void fail(login *l)
         naap_respond_error(l->req, 401, l->msg);
 }
 
+/* The hash was verified outside any transaction (PBKDF2 takes a while): a password reset
+ * committed meanwhile must win, or this login would hand out a session the reset was meant
+ * to end. The row lock makes a reset that is still running wait, and then delete the
+ * session created here along with the others. */
 static int succeed_tx(void *arg)
 {
     login *l = arg;
+    const char *current;
     int rc;
 
+    if ((rc = naap_user_lock_hash_tx(l->req->arena, l->user_id, &current)) != NAAP_OK)
+        return rc;
+    if (!current || strcmp(current, l->stored_hash) != 0)
+        return NAAP_ECONFLICT;
     if ((rc = naap_lockout_record_attempt(l->email, l->req->client_ip, true, l->user_id, l->now)) !=
             NAAP_OK ||
         (rc = naap_lockout_clear(l->email, l->req->client_key)) != NAAP_OK ||
@@ -199,8 +208,12 @@ void naap_api_auth_login(naap_request *req)
         naap_password_hash(password, iterations, new_hash);
         l.new_hash = new_hash;
     }
-    if ((rc = naap_db_tx(succeed_tx, &l, 0)) != NAAP_OK ||
-        (rc = naap_user_auth_json(req->arena, l.user_id, &user)) != NAAP_OK) {
+    rc = naap_db_tx(succeed_tx, &l, 0);
+    if (rc == NAAP_ECONFLICT || rc == NAAP_ENOTFOUND) { /* reset (or deleted) meanwhile */
+        naap_respond_error(req, 401, INVALID);
+        return;
+    }
+    if (rc != NAAP_OK || (rc = naap_user_auth_json(req->arena, l.user_id, &user)) != NAAP_OK) {
         naap_respond_store_error(req, rc);
         return;
     }

@@ -45,6 +45,16 @@ int naap_user_credentials(naap_arena *a, const char *email, const char **id, con
     return NAAP_OK;
 }
 
+int naap_user_lock_hash_tx(naap_arena *a, const char *id, const char **hash)
+{
+    naap_db_rows *rows;
+    int rc = naap_db_fetch_one(a, "SELECT \"passwordHash\" FROM \"User\" WHERE id = $1 FOR UPDATE",
+                               NAAP_PARAMS(id), &rows);
+    if (rc == NAAP_OK)
+        *hash = naap_db_text(rows, 0, "passwordHash");
+    return rc;
+}
+
 int naap_user_login_update_tx(const char *id, const char *new_hash, const char *verified_hash,
                               int64_t now_ms)
 {

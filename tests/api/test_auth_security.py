@@ -127,5 +127,48 @@ class ClientAddress(Base):
         self.assertFalse(any(mail.encode() in k for k in keys))
 
 
+# ---- 4: a login racing a password reset ------------------------------------------------
+
+def slow_hash(password, seconds):
+    """A naapd-format hash whose verification takes about `seconds` (PBKDF2 runs in
+    OpenSSL on both sides, so Python's time is naapd's), and that time."""
+    salt = secrets.token_bytes(16)
+    t = time.monotonic()
+    hashlib.pbkdf2_hmac("sha512", b"x", salt, 20000, 64)
+    rounds = min(10_000_000, max(20000, int(20000 * seconds / max(time.monotonic() - t, 1e-4))))
+    t = time.monotonic()
+    key = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, rounds, 64)
+    return f"pbkdf2-sha512${rounds}${salt.hex()}${key.hex()}", time.monotonic() - t
+
+
+class LoginRacingReset(Base):
+    env = {"RATE_LIMIT_ENABLED": "false"}
+
+    def test_4_a_reset_committed_during_the_login_leaves_no_session(self):
+        mail = email()
+        uid = self.register(mail)["user"]["id"]
+        stored, took = slow_hash("old-password", 1.5)
+        self.sql(f"UPDATE \"User\" SET \"passwordHash\" = '{stored}' WHERE id = '{uid}'")
+        self.assertEqual(self.naapd.request("POST", A + "/forgot-password",
+                                            json_body={"email": mail}).status, 200)
+        token = self.sql(f"SELECT token FROM \"PasswordResetToken\" WHERE \"userId\" = '{uid}'")
+        self.sql(f"DELETE FROM \"Session\" WHERE \"userId\" = '{uid}'")
+
+        result = {}
+        login = threading.Thread(target=lambda: result.update(r=self.login(mail, "old-password")))
+        login.start()
+        time.sleep(min(0.3, took / 4))  # the login is verifying the old hash now
+        r = self.naapd.request("POST", A + "/reset-password",
+                               json_body={"token": token, "password": "new-password"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertTrue(login.is_alive(), "the reset did not land inside the login's PBKDF2 time")
+        login.join(30)
+        self.assertEqual(result["r"].status, 401, result["r"].body)
+        self.assertEqual(result["r"].json(), {"error": "Invalid email or password"})
+        # the only session is the one reset-password itself answered
+        self.assertEqual(self.sql(f"SELECT count(*) FROM \"Session\" WHERE \"userId\" = '{uid}'"), "1")
+        self.assertEqual(self.login(mail, "new-password").status, 200)
+
+
 if __name__ == "__main__":
     unittest.main()

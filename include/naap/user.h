@@ -71,6 +71,14 @@ int naap_user_auth_json(naap_arena *a, const char *id, json_t **out);
 int naap_user_by_oauth(naap_arena *a, const char *provider, const char *account_id,
                        const char **id);
 
+/**
+ * An OAuth provider has verified that its user owns this user's email. If the account has
+ * a password but an unverified email (anyone could have registered the address first),
+ * clears the password and marks the email verified at now_ms; *cleared says whether it
+ * did (the caller then ends the account's sessions). Otherwise changes nothing.
+ */
+int naap_user_claim_email_tx(const char *id, int64_t now_ms, bool *cleared);
+
 /** Links provider's account_id to user id. NAAP_ECONFLICT if it is linked meanwhile. */
 int naap_user_link_oauth_tx(const char *id, const char *provider, const char *account_id,
                             int64_t now_ms);

@@ -171,6 +171,20 @@ int naap_user_by_oauth(naap_arena *a, const char *provider, const char *account_
                             NAAP_PARAMS(provider, account_id), id);
 }
 
+int naap_user_claim_email_tx(const char *id, int64_t now_ms, bool *cleared)
+{
+    char now[NAAP_ISO8601_SIZE];
+    long changed = 0;
+
+    naap_clock_iso8601(now_ms, now);
+    int rc = naap_db_exec("UPDATE \"User\" SET \"passwordHash\" = NULL, \"emailVerified\" = $2, "
+                          "\"lockedUntil\" = NULL, \"updatedAt\" = $2 WHERE id = $1 AND "
+                          "\"passwordHash\" IS NOT NULL AND \"emailVerified\" IS NULL",
+                          NAAP_PARAMS(id, now), &changed);
+    *cleared = rc == NAAP_OK && changed > 0;
+    return rc;
+}
+
 int naap_user_link_oauth_tx(const char *id, const char *provider, const char *account_id,
                             int64_t now_ms)
 {

@@ -2,6 +2,7 @@
 #include "naap/alloc.h"
 #include "naap/auth.h"
 #include "naap/buf.h"
+#include "naap/cache_ns.h"
 #include "naap/compress.h"
 #include "naap/errors.h"
 
@@ -36,7 +37,7 @@ static bool identify(naap_request *req, unsigned parts, const char **user, const
         if (naap_auth_session(req, NAAP_AUTH_BEARER_LOOSE, &s) != NAAP_OK)
             return false;
         *user = s->user_id;
-        *session = s->sid;
+        *session = naap_ns_session_id(req->arena, s->sid); /* a digest: see cache_ns.h */
     } else if (parts & NAAP_CACHE_PART_USER) {
         *user = naap_auth_user_id(req);
         if (!*user)

@@ -127,6 +127,48 @@ class ClientAddress(Base):
         self.assertFalse(any(mail.encode() in k for k in keys))
 
 
+# ---- 3: what Redis holds ---------------------------------------------------------------
+
+class LegacyTokensNeverReachRedis(Base):
+    env = {"RATE_LIMIT_ENABLED": "false"}
+
+    def scan(self):
+        keys, cursor = [], b"0"
+        while True:
+            cursor, batch = redis_cmd(self.redis, "SCAN", cursor, "COUNT", "1000")
+            keys += batch
+            if cursor == b"0":
+                return keys
+
+    def test_3_a_legacy_run_leaves_no_token_in_redis(self):
+        uid = self.register(email())["user"]["id"]
+        token = "tok-" + secrets.token_hex(24)  # a base-svc opaque session: the bearer itself
+        self.sql(f"""INSERT INTO "Session" (id, "userId", token, "expiresAt")
+                     VALUES ('{uuid.uuid4()}', '{uid}', '{token}', now() AT TIME ZONE 'UTC' + interval '1 day')""")
+        me = lambda auth: self.naapd.request("GET", A + "/me", headers={"Authorization": auth})  # noqa: E731
+        self.assertEqual(me("Bearer " + token).headers.get("X-Cache"), "MISS")
+        self.assertEqual(me("Bearer " + token).headers.get("X-Cache"), "HIT")
+        csrf = me(token).json()["csrfToken"]  # bare, as upstream allows on /me
+        r = self.naapd.request("POST", A + "/refresh",
+                               headers={"Authorization": "Bearer " + token, "x-csrf-token": csrf})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(me("Bearer " + r.json()["token"]).status, 200)
+        self.assertEqual(me("Bearer " + token).status, 200)
+        keys = self.scan()
+        self.assertTrue(any(b"session:" in k for k in keys), keys)  # the run did reach Redis
+        leaked = [k for k in keys if token.encode() in k or token[4:].encode() in k]
+        for k in keys:
+            if redis_cmd(self.redis, "TYPE", k) == "string":
+                value = redis_cmd(self.redis, "GET", k) or b""
+                if token[4:].encode() in value:
+                    leaked.append(k + b" (value)")
+        self.assertEqual(leaked, [])
+        # and logout, which tombstones the session and bumps its generation
+        self.assertEqual(self.naapd.request("POST", A + "/logout", headers={"Authorization": token}).status, 200)
+        self.assertEqual(me("Bearer " + token).status, 401)
+        self.assertEqual([k for k in self.scan() if token[4:].encode() in k], [])
+
+
 # ---- 4: a login racing a password reset ------------------------------------------------
 
 def slow_hash(password, seconds):

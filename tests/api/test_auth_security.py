@@ -212,5 +212,57 @@ class LoginRacingReset(Base):
         self.assertEqual(self.login(mail, "new-password").status, 200)
 
 
+# ---- 6: anonymous requests that cost PostgreSQL and grow Redis -------------------------
+
+class RandomTokenFlood(Base):
+    env = {"RATE_LIMIT_STANDARD_POINTS": "100", "RATE_LIMIT_STANDARD_BLOCK": "60s"}
+    ADDRESSES, PER_ADDRESS = 10, 1000
+
+    def statements(self):
+        # every statement naapd runs outside naap_db_tx is its own transaction
+        return int(self.sql("SELECT xact_commit + xact_rollback FROM pg_stat_database "
+                            "WHERE datname = current_database()"))
+
+    def flood(self, ip, statuses):
+        conn = http.client.HTTPConnection("127.0.0.1", self.naapd.port, timeout=30)
+        try:
+            for i in range(self.PER_ADDRESS):
+                token = secrets.token_hex(32)
+                method, path, auth = [("GET", A + "/me", "Bearer " + token),
+                                      ("POST", A + "/logout", token),  # bare, as upstream allows
+                                      ("GET", "/api/v1/teams", "Bearer " + token)][i % 3]
+                conn.request(method, path, headers={"Authorization": auth, "X-Forwarded-For": ip,
+                                                    "Content-Length": "0"})
+                r = conn.getresponse()
+                r.read()
+                statuses.append(r.status)
+        finally:
+            conn.close()
+
+    def test_6_ten_thousand_random_tokens_cost_bounded_queries_and_keys(self):
+        time.sleep(1.5)  # let start-up statistics settle
+        pg_before, keys_before = self.statements(), redis_cmd(self.redis, "DBSIZE")
+        statuses = []
+        threads = [threading.Thread(target=self.flood, args=(f"198.51.100.{i + 1}", statuses))
+                   for i in range(self.ADDRESSES)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        self.assertEqual(len(statuses), self.ADDRESSES * self.PER_ADDRESS)
+        admitted = self.ADDRESSES * 100
+        self.assertEqual(sum(s != 429 for s in statuses), admitted)
+        # PostgreSQL 15 publishes a busy backend's counts up to 10 s after it goes idle
+        time.sleep(11)
+        pg = self.statements() - pg_before
+        keys = redis_cmd(self.redis, "DBSIZE") - keys_before
+        print(f"\n{len(statuses)} random-token requests: {pg} PostgreSQL transactions, "
+              f"{keys} new Redis keys", file=sys.stderr)
+        # blocked requests cost no query: at most about one per admitted request
+        self.assertLess(pg, 2 * admitted)
+        # no tombstone or generation per made-up token: the rate-limit keys, a few more
+        self.assertLess(keys, 3 * self.ADDRESSES)
+
+
 if __name__ == "__main__":
     unittest.main()

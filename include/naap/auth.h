@@ -37,6 +37,13 @@ int naap_auth_session(naap_request *req, enum naap_auth_extract how, const naap_
 const char *naap_auth_user_id(naap_request *req);
 
 /**
+ * naap_auth_user_id for a JWT bearer only; NULL for any other token without asking a
+ * store. For the rate limiter, which must count anonymous and opaque-token callers by
+ * address before anything costs a query.
+ */
+const char *naap_auth_user_id_signed(naap_request *req);
+
+/**
  * For handlers that need a signed-in caller (strict Bearer): returns the session, or
  * answers in the request's family and returns NULL — 401 "Authorization required" /
  * "Invalid or expired session" under /teams, 401 "Authentication required" elsewhere,

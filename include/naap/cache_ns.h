@@ -23,7 +23,12 @@
 
 /** "user:<id>": everything cached for one user (their teams, /auth/me). */
 const char *naap_ns_user(naap_arena *arena, const char *user_id);
-/** "session:<sid>": what is cached for one session. */
+/**
+ * What stands for a session in cache names and keys: the SHA-256 hex of its sid, never the
+ * sid (for a legacy session, the bearer token). In the arena. The {session} template value.
+ */
+const char *naap_ns_session_id(naap_arena *arena, const char *sid);
+/** "session:<naap_ns_session_id>": what is cached for one session. */
 const char *naap_ns_session(naap_arena *arena, const char *sid);
 /**
  * naap_ns_session written into out (outlen bytes), for callers without an arena.

@@ -4,6 +4,8 @@
 /* Address ranges: lists of IPs and CIDRs, as TRUST_PROXY spells them (decisions.md 7).
  * Pure parsing and matching, so configuration can validate a list and the http layer can
  * match peers against it. */
+#include <stddef.h>
+
 typedef struct naap_cidr_list naap_cidr_list;
 
 /**
@@ -21,5 +23,11 @@ int naap_cidr_list_contains(const naap_cidr_list *list, const char *ip);
  * a v4-mapped IPv6 address into IPv4. Returns 0 or NAAP_EINVAL.
  */
 int naap_cidr_addr_parse(const char *s, int *family, unsigned char addr[16]);
+/**
+ * The key per-client limits count by, written into out (outlen >= 56): an IPv4 address
+ * as is, an IPv6 one as its network of v6_prefix bits ("2001:db8:1:2::/64"; 128 keeps the
+ * address). Anything unparsable is copied unchanged.
+ */
+void naap_cidr_client_key(const char *ip, int v6_prefix, char *out, size_t outlen);
 
 #endif

@@ -20,8 +20,9 @@ typedef struct naap_config {
     char *env; /* NAAP_ENV, else NODE_ENV */
     bool production;
     char *trust_proxy;
-    char *cors_origins; /* "*" or a comma-separated allowlist */
-    int cors_max_age_s; /* how long a browser may reuse a preflight answer */
+    int client_ipv6_prefix; /* IPv6 clients are counted by this network (rate limit, lockout) */
+    char *cors_origins;     /* "*" or a comma-separated allowlist */
+    int cors_max_age_s;     /* how long a browser may reuse a preflight answer */
     int cache_ttl_short;
     int cache_ttl_medium;
     int cache_ttl_long;
@@ -60,6 +61,8 @@ typedef struct naap_config {
     int rl_points[4]; /* indexed by naap_tier; [0] (none) unused */
     int rl_duration_ms[4];
     int rl_block_ms[4];
+    int login_email_points; /* login attempts per account across addresses, per duration */
+    int login_email_duration_ms;
     char *config_file; /* the file read, or NULL */
 } naap_config;
 

@@ -47,6 +47,9 @@ struct naap_request {
     const char *path;   /* raw, still percent-encoded */
     const char *request_id;
     char client_ip[48];
+    /* What per-client limits count (rate limits, lockout): client_ip, or for IPv6 its
+     * network of CLIENT_IPV6_PREFIX bits ("2001:db8:1:2::/64"), as one host holds a /64. */
+    char client_key[56];
     int64_t start_ms; /* monotonic */
     enum naap_family family;
     naap_match match;
@@ -69,6 +72,11 @@ typedef int (*naap_middleware)(naap_request *req);
 
 /** Value of a request header (case-insensitive name), or NULL. */
 const char *naap_request_header(naap_request *req, const char *name);
+/**
+ * Every line of a repeated header, in order, joined with ", " (a list-valued header such
+ * as X-Forwarded-For); NULL if absent. In the request arena.
+ */
+const char *naap_request_header_joined(naap_request *req, const char *name);
 /** Decoded value of a query parameter, or NULL if absent. Bad encodings read as absent. */
 const char *naap_request_query(naap_request *req, const char *name);
 /**

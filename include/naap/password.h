@@ -28,8 +28,9 @@ int naap_password_hash(const char *password, int iterations, char out[NAAP_PASSW
 
 /**
  * True if password matches stored (either format), compared in constant time. A stored
- * value in neither format never matches. *rehash is set when a match should be
- * re-hashed: legacy format, or fewer rounds than want_iterations.
+ * value in neither format (or NULL) never matches. *rehash is set when a match should be
+ * re-hashed: legacy format, or fewer rounds than want_iterations. Always spends at least
+ * want_iterations PBKDF2 rounds, so the time tells nothing about the stored hash.
  */
 bool naap_password_verify(const char *password, const char *stored, int want_iterations,
                           bool *rehash);
@@ -39,6 +40,9 @@ bool naap_password_verify(const char *password, const char *stored, int want_ite
  * for an unknown account or one without a password takes as long as a wrong password.
  */
 void naap_password_burn(const char *password, int iterations);
+
+/** PBKDF2 rounds the calling thread has run so far (tests check the cost of a login). */
+long long naap_password_rounds(void);
 
 /** Length of a UTF-8 string in UTF-16 code units (JavaScript's String.length). */
 size_t naap_password_js_length(const char *s);

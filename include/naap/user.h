@@ -34,6 +34,13 @@ int naap_user_id_by_email(naap_arena *a, const char *email, const char **id);
 int naap_user_credentials(naap_arena *a, const char *email, const char **id, const char **hash);
 
 /**
+ * Locks the user's row until the transaction ends and reads its passwordHash (NULL when
+ * unset) into *hash: a login compares it with the hash it verified, so a password reset
+ * (which updates the row first) is either seen or waits. NAAP_ENOTFOUND if the user is gone.
+ */
+int naap_user_lock_hash_tx(naap_arena *a, const char *id, const char **hash);
+
+/**
  * After a successful login at now_ms: clears lockedUntil and, with new_hash, replaces
  * the hash only if it is still verified_hash, so a password reset racing the login is
  * never undone. Touches nothing when neither applies.
@@ -63,6 +70,14 @@ int naap_user_auth_json(naap_arena *a, const char *id, json_t **out);
 /** The user linked to provider's account_id; NAAP_ENOTFOUND if none is. */
 int naap_user_by_oauth(naap_arena *a, const char *provider, const char *account_id,
                        const char **id);
+
+/**
+ * An OAuth provider has verified that its user owns this user's email. If the account has
+ * a password but an unverified email (anyone could have registered the address first),
+ * clears the password and marks the email verified at now_ms; *cleared says whether it
+ * did (the caller then ends the account's sessions). Otherwise changes nothing.
+ */
+int naap_user_claim_email_tx(const char *id, int64_t now_ms, bool *cleared);
 
 /** Links provider's account_id to user id. NAAP_ECONFLICT if it is linked meanwhile. */
 int naap_user_link_oauth_tx(const char *id, const char *provider, const char *account_id,

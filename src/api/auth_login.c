@@ -3,13 +3,16 @@
 #include "naap/auth_api.h"
 #include "naap/clock.h"
 #include "naap/config.h"
+#include "naap/crypto.h"
 #include "naap/db.h"
 #include "naap/errors.h"
 #include "naap/input.h"
+#include "naap/limiter.h"
 #include "naap/lockout.h"
 #include "naap/password.h"
 #include "naap/user.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* POST /auth/login (api.md 3.4) with the lockout of decisions.md 4: failures are counted
@@ -75,6 +78,34 @@ static void respond_locked(naap_request *req, int64_t locked_ms, int64_t now)
                                 "code", "ACCOUNT_LOCKED", "lockedUntil", until));
 }
 
+/* The backstop behind the per-address lock and strict tier, which guesses spread over
+ * many addresses escape: every attempt on one email counts in one window across all
+ * addresses (unknown emails too, so the answer tells nothing). It has no block, so once
+ * an attacker stops the owner waits at most the window. Redis sees a digest of the email,
+ * never the email. Answers 429 and returns true when the account's budget is spent. */
+static bool over_account_budget(naap_request *req, const char *email)
+{
+    const naap_config *cfg = req->cfg;
+    char digest[65], key[96], retry[24];
+    naap_limit_result res;
+
+    if (!cfg->rate_limit_enabled)
+        return false;
+    naap_sha256_hex(email, strlen(email), digest);
+    snprintf(key, sizeof(key), "rl:login-email:%s", digest);
+    naap_limit_rule rule = {cfg->login_email_points, cfg->login_email_duration_ms, 0};
+    naap_limiter_hit(key, &rule, cfg->workers, &res);
+    if (res.allowed)
+        return false;
+    long long retry_after = res.reset_ms > 0 ? (res.reset_ms + 999) / 1000 : 1;
+    snprintf(retry, sizeof(retry), "%lld", retry_after);
+    naap_response_header(req, "Retry-After", retry);
+    naap_respond_json(req, 429,
+                      json_pack("{s:s,s:I}", "error", "Too many requests, please try again later",
+                                "retryAfter", (json_int_t)retry_after));
+    return true;
+}
+
 static int fail_tx(void *arg)
 {
     login *l = arg;
@@ -82,7 +113,7 @@ static int fail_tx(void *arg)
 
     if ((rc = naap_lockout_record_attempt(l->email, l->req->client_ip, false, l->user_id,
                                           l->now)) != NAAP_OK ||
-        (rc = naap_lockout_fail(l->email, l->req->client_ip, l->now, &failures, &l->locked)) !=
+        (rc = naap_lockout_fail(l->email, l->req->client_key, l->now, &failures, &l->locked)) !=
             NAAP_OK)
         return rc;
     int remaining = NAAP_LOCKOUT_MAX_FAILURES - failures;
@@ -108,14 +139,23 @@ static void fail(login *l)
         naap_respond_error(l->req, 401, l->msg);
 }
 
+/* The hash was verified outside any transaction (PBKDF2 takes a while): a password reset
+ * committed meanwhile must win, or this login would hand out a session the reset was meant
+ * to end. The row lock makes a reset that is still running wait, and then delete the
+ * session created here along with the others. */
 static int succeed_tx(void *arg)
 {
     login *l = arg;
+    const char *current;
     int rc;
 
+    if ((rc = naap_user_lock_hash_tx(l->req->arena, l->user_id, &current)) != NAAP_OK)
+        return rc;
+    if (!current || strcmp(current, l->stored_hash) != 0)
+        return NAAP_ECONFLICT;
     if ((rc = naap_lockout_record_attempt(l->email, l->req->client_ip, true, l->user_id, l->now)) !=
             NAAP_OK ||
-        (rc = naap_lockout_clear(l->email, l->req->client_ip)) != NAAP_OK ||
+        (rc = naap_lockout_clear(l->email, l->req->client_key)) != NAAP_OK ||
         (rc = naap_user_login_update_tx(l->user_id, l->new_hash, l->stored_hash, l->now)) !=
             NAAP_OK ||
         (rc = naap_session_create(l->user_id, l->now, &l->s)) != NAAP_OK)
@@ -142,7 +182,7 @@ void naap_api_auth_login(naap_request *req)
         naap_respond_error(req, 401, INVALID);
         return;
     }
-    if ((rc = naap_lockout_check(l.email, req->client_ip, l.now, &locked)) != NAAP_OK ||
+    if ((rc = naap_lockout_check(l.email, req->client_key, l.now, &locked)) != NAAP_OK ||
         ((rc = naap_user_credentials(req->arena, l.email, &l.user_id, &l.stored_hash)) != NAAP_OK &&
          rc != NAAP_ENOTFOUND)) {
         naap_respond_store_error(req, rc);
@@ -153,6 +193,8 @@ void naap_api_auth_login(naap_request *req)
         respond_locked(req, locked, l.now);
         return;
     }
+    if (over_account_budget(req, l.email)) /* a locked pair above has spent none of it */
+        return;
     if (!l.stored_hash) {
         naap_password_burn(password, iterations);
         fail(&l);
@@ -166,8 +208,12 @@ void naap_api_auth_login(naap_request *req)
         naap_password_hash(password, iterations, new_hash);
         l.new_hash = new_hash;
     }
-    if ((rc = naap_db_tx(succeed_tx, &l, 0)) != NAAP_OK ||
-        (rc = naap_user_auth_json(req->arena, l.user_id, &user)) != NAAP_OK) {
+    rc = naap_db_tx(succeed_tx, &l, 0);
+    if (rc == NAAP_ECONFLICT || rc == NAAP_ENOTFOUND) { /* reset (or deleted) meanwhile */
+        naap_respond_error(req, 401, INVALID);
+        return;
+    }
+    if (rc != NAAP_OK || (rc = naap_user_auth_json(req->arena, l.user_id, &user)) != NAAP_OK) {
         naap_respond_store_error(req, rc);
         return;
     }

@@ -7,6 +7,7 @@
 #include "naap/errors.h"
 #include "naap/http_client.h"
 #include "naap/input.h"
+#include "naap/session.h"
 #include "naap/user.h"
 
 #include <openssl/evp.h>
@@ -223,7 +224,28 @@ typedef struct sign_in {
     int64_t now;
     const char *user_id; /* out */
     naap_session s;      /* out */
+    char **sids;         /* out: sessions ended by a claim, to forget after the commit */
+    int nsids;
 } sign_in;
+
+/* Pre-hijacking: an attacker registers victim@ with a password first, and would keep that
+ * password once the victim signs in with a provider that verified the address. Linking by
+ * email is safe as is when the account's email was verified or it has no password; else
+ * the provider's verification wins: the password is cleared, the account's sessions end,
+ * and AuditLog records it. */
+static int claim_by_email(sign_in *si)
+{
+    bool cleared;
+    int rc = naap_user_claim_email_tx(si->user_id, si->now, &cleared);
+
+    if (rc != NAAP_OK || !cleared)
+        return rc;
+    if ((rc = naap_session_delete_user(si->user_id, &si->sids, &si->nsids)) != NAAP_OK)
+        return rc;
+    return naap_audit_user(si->req, "auth.oauth_password_cleared", si->user_id,
+                           json_pack("{s:s,s:s}", "provider", si->p->name, "reason",
+                                     "unverified email claimed by a verified provider account"));
+}
 
 /* api.md 3.13: the linked account's user, else the user with that email (now linked),
  * else a new user; then a session and the audit row. */
@@ -232,11 +254,15 @@ static int sign_in_tx(void *arg)
     sign_in *si = arg;
     const profile *pr = si->pr;
     naap_arena *a = si->req->arena;
-    int rc = naap_user_by_oauth(a, si->p->name, pr->id, &si->user_id);
+    int rc;
 
+    naap_session_sids_free(si->sids, si->nsids); /* a retried attempt starts over */
+    si->sids = NULL;
+    si->nsids = 0;
+    rc = naap_user_by_oauth(a, si->p->name, pr->id, &si->user_id);
     if (rc == NAAP_ENOTFOUND) {
-        if (pr->email)
-            rc = naap_user_id_by_email(a, pr->email, &si->user_id);
+        if (pr->email && (rc = naap_user_id_by_email(a, pr->email, &si->user_id)) == NAAP_OK)
+            rc = claim_by_email(si);
         if (rc == NAAP_ENOTFOUND) {
             naap_user_new u = {.email = pr->email,
                                .display_name = pr->name,
@@ -293,8 +319,11 @@ void naap_api_auth_callback(naap_request *req)
     sign_in si = {.req = req, .p = &p, .pr = &pr, .now = naap_clock_epoch_ms()};
     /* two first sign-ins of one account at once: the loser's unique violation is retried
      * once and then finds the winner's rows */
-    if ((rc = naap_db_tx(sign_in_tx, &si, 1)) != NAAP_OK ||
-        (rc = naap_user_auth_json(req->arena, si.user_id, &user)) != NAAP_OK) {
+    rc = naap_db_tx(sign_in_tx, &si, 1);
+    for (int i = 0; rc == NAAP_OK && i < si.nsids; i++)
+        naap_session_forget(si.sids[i]);
+    naap_session_sids_free(si.sids, si.nsids);
+    if (rc != NAAP_OK || (rc = naap_user_auth_json(req->arena, si.user_id, &user)) != NAAP_OK) {
         naap_respond_store_error(req, rc);
         return;
     }

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -148,4 +149,28 @@ int naap_cidr_list_contains(const naap_cidr_list *list, const char *ip)
         if (cidr_contains(&list->entries[i], family, addr))
             return 1;
     return 0;
+}
+
+/* A host is usually given a whole IPv6 /64 (RFC 6177), so counting single addresses would
+ * give one machine 2^64 budgets and 2^64 lockout pairs. */
+void naap_cidr_client_key(const char *ip, int v6_prefix, char *out, size_t outlen)
+{
+    unsigned char addr[16];
+    char text[INET6_ADDRSTRLEN];
+    int family;
+
+    if (naap_cidr_addr_parse(ip, &family, addr) != NAAP_OK || family != AF_INET6 ||
+        v6_prefix >= 128 || v6_prefix < 0) {
+        snprintf(out, outlen, "%s", ip);
+        return;
+    }
+    int full = v6_prefix / 8, rest = v6_prefix % 8;
+    if (rest)
+        addr[full] &= (unsigned char)(0xff << (8 - rest));
+    memset(addr + full + (rest ? 1 : 0), 0, (size_t)(16 - full - (rest ? 1 : 0)));
+    if (!inet_ntop(AF_INET6, addr, text, sizeof(text))) {
+        snprintf(out, outlen, "%s", ip);
+        return;
+    }
+    snprintf(out, outlen, "%s/%d", text, v6_prefix);
 }

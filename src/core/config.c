@@ -40,6 +40,7 @@ static const struct opt opts[] = {
     {"JWT_SECRET", OPT_STRING, OFF(jwt_secret), "", 0, 0, true},
     {"NAAP_ENV", OPT_STRING, OFF(env), NULL, 0, 0, false},
     {"TRUST_PROXY", OPT_STRING, OFF(trust_proxy), "loopback", 0, 0, false},
+    {"CLIENT_IPV6_PREFIX", OPT_INT, OFF(client_ipv6_prefix), "64", 32, 128, false},
     {"CORS_ORIGINS", OPT_STRING, OFF(cors_origins), "*", 0, 0, false},
     {"CORS_MAX_AGE", OPT_DURATION_S, OFF(cors_max_age_s), "600", 0, 86400, false},
     {"CACHE_TTL_SHORT", OPT_DURATION_S, OFF(cache_ttl_short), "60", 1, 86400, false},
@@ -74,6 +75,10 @@ static const struct opt opts[] = {
     {"RATE_LIMIT_STRICT_DURATION", OPT_DURATION_MS, OFF(rl_duration_ms[3]), "60s", 1000, DAY_MS,
      false},
     {"RATE_LIMIT_STRICT_BLOCK", OPT_DURATION_MS, OFF(rl_block_ms[3]), "300s", 0, DAY_MS, false},
+    /* the per-account login backstop across all addresses (no block beyond the window) */
+    {"RATE_LIMIT_LOGIN_EMAIL_POINTS", OPT_INT, OFF(login_email_points), "30", 1, INT32_MAX, false},
+    {"RATE_LIMIT_LOGIN_EMAIL_DURATION", OPT_DURATION_MS, OFF(login_email_duration_ms), "900s", 1000,
+     DAY_MS, false},
     {"LEGACY_SESSIONS", OPT_BOOL, OFF(legacy_sessions), "true", 0, 0, false},
     {"PASSWORD_ITERATIONS", OPT_INT, OFF(password_iterations), "210000", 1000, 10000000, false},
     {"SESSION_CACHE_TTL", OPT_DURATION_MS, OFF(session_cache_ttl_ms), "5000", 0, 5000, false},

@@ -11,6 +11,38 @@ const char *naap_request_header(naap_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+struct joined {
+    const char *name;
+    naap_buf buf;
+};
+
+static enum MHD_Result join_line(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    struct joined *j = cls;
+    (void)kind;
+    if (key && value && strcasecmp(key, j->name) == 0) {
+        if (j->buf.len)
+            naap_buf_puts(&j->buf, ", ");
+        naap_buf_puts(&j->buf, value);
+    }
+    return MHD_YES;
+}
+
+/* MHD_lookup_connection_value returns only the first line of a repeated header, while a
+ * proxy that appends its own line (HAProxy option forwardfor) puts the hop it vouches for
+ * last: RFC 9110 5.3 makes the lines one comma-joined list, in order, as Node does. */
+const char *naap_request_header_joined(naap_request *req, const char *name)
+{
+    struct joined j = {name, {0}};
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, join_line, &j);
+    if (!j.buf.data)
+        return NULL;
+    const char *out = naap_arena_strndup(req->arena, j.buf.data, j.buf.len);
+    naap_buf_reset(&j.buf);
+    return out;
+}
+
 /* libmicrohttpd hands us query values raw (server.c disables its unescaping so that
  * %2F in a path param survives routing); decode them here the way qs does. */
 const char *naap_request_query(naap_request *req, const char *name)

@@ -82,10 +82,11 @@ static naap_request *request_new(naap_server *srv, struct MHD_Connection *conn, 
 
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    naap_trust_proxy_client_ip(
-        srv->trust_proxy, ci ? ci->client_addr : NULL,
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), req->client_ip,
-        sizeof(req->client_ip));
+    naap_trust_proxy_client_ip(srv->trust_proxy, ci ? ci->client_addr : NULL,
+                               naap_request_header_joined(req, "X-Forwarded-For"), req->client_ip,
+                               sizeof(req->client_ip));
+    naap_cidr_client_key(req->client_ip, srv->cfg->client_ipv6_prefix, req->client_key,
+                         sizeof(req->client_key));
     atomic_fetch_add(&srv->inflight, 1);
     return req;
 }

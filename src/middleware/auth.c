@@ -100,6 +100,15 @@ const char *naap_auth_user_id(naap_request *req)
     return naap_auth_session(req, NAAP_AUTH_BEARER, &s) == NAAP_OK ? s->user_id : NULL;
 }
 
+/* Resolving an opaque token costs a Redis GET and, on a miss, a PostgreSQL query; a JWT
+ * is refused without either unless its signature holds. So only a JWT is resolved before
+ * counting; anything else is counted (and blocked) by address first. */
+const char *naap_auth_user_id_signed(naap_request *req)
+{
+    const char *token = naap_auth_token(req, NAAP_AUTH_BEARER);
+    return token && naap_jwt_shaped(token) ? naap_auth_user_id(req) : NULL;
+}
+
 const naap_session *naap_auth_require(naap_request *req)
 {
     const naap_session *s;

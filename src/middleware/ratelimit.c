@@ -35,13 +35,14 @@ int naap_ratelimit_admit(naap_request *req)
     naap_limit_rule rule = {config->rl_points[tier], config->rl_duration_ms[tier],
                             config->rl_block_ms[tier]};
     /* The strict tier is one bucket for the four auth paths keyed by address, as upstream
-     * (api.md 1.6); the others count a signed-in caller as one client wherever it comes
-     * from, and anyone else by address. */
-    const char *user = tier == NAAP_TIER_STRICT ? NULL : naap_auth_user_id(req);
+     * (api.md 1.6); the others count a caller signed in with a JWT as one client wherever
+     * it comes from, and anyone else (opaque legacy tokens included) by address, before
+     * their token costs a lookup. */
+    const char *user = tier == NAAP_TIER_STRICT ? NULL : naap_auth_user_id_signed(req);
     if (user)
         snprintf(key, sizeof(key), "rl:%s:user:%s", tier_names[tier], user);
     else
-        snprintf(key, sizeof(key), "rl:%s:ip:%s", tier_names[tier], req->client_ip);
+        snprintf(key, sizeof(key), "rl:%s:ip:%s", tier_names[tier], req->client_key);
     naap_limiter_hit(key, &rule, config->workers, &res);
 
     /* api.md 1.6: Reset is a Unix time in seconds, Retry-After whole seconds rounded up */

@@ -2,6 +2,7 @@
 #include "naap/alloc.h"
 #include "naap/auth.h"
 #include "naap/buf.h"
+#include "naap/cache_ns.h"
 #include "naap/compress.h"
 #include "naap/csrf_store.h"
 #include "naap/errors.h"
@@ -38,7 +39,8 @@ struct id_parts {
     const char *param_name;  /* NAAP_CACHE_PART_PARAM */
     const char *param_value; /* its decoded value */
     const char *user;
-    const char *session;
+    const char *session; /* a digest of the sid: key names never hold a bearer */
+    const char *sid;     /* the sid itself, for the CSRF guard; not part of the key */
     /* the session's expiry as this request resolved it (0: none). /auth/me shows it, and
      * it was read before the generations: a refresh committing in between would
      * otherwise leave the old expiry cached under the new generation (issue 20, hole 4) */
@@ -94,7 +96,8 @@ static bool identify(naap_request *req, unsigned parts, struct id_parts *id)
         if (naap_auth_session(req, NAAP_AUTH_BEARER_LOOSE, &s) != NAAP_OK)
             return false;
         id->user = s->user_id;
-        id->session = s->sid;
+        id->session = naap_ns_session_id(req->arena, s->sid); /* a digest: see cache_ns.h */
+        id->sid = s->sid;
         id->expires_ms = s->expires_ms;
     } else if (parts & NAAP_CACHE_PART_USER) {
         id->user = naap_auth_user_id(req);
@@ -125,9 +128,9 @@ static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_
         id.param_value = naap_request_param(req, p->param);
     }
     key->id = build_id(req->arena, &id);
-    if ((p->parts & NAAP_CACHE_PART_CSRF) && id.session) {
+    if ((p->parts & NAAP_CACHE_PART_CSRF) && id.sid) {
         char *guard = naap_arena_alloc(req->arena, NAAP_CSRF_KEY_MAX);
-        naap_csrf_key(id.session, guard);
+        naap_csrf_key(id.sid, guard);
         key->guard = guard;
     }
     return true;

@@ -1,8 +1,10 @@
 #include "naap/cache_ns.h"
 #include "naap/cache.h"
+#include "naap/crypto.h"
 #include "naap/errors.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #define NS_SESSION "session:%s"
 
@@ -11,14 +13,25 @@ const char *naap_ns_user(naap_arena *arena, const char *user_id)
     return naap_arena_printf(arena, "user:%s", user_id);
 }
 
+/* A legacy sid is the bearer token itself: key names are visible to SCAN, MONITOR, the
+ * slow log and RDB dumps, so only its digest may appear in them (as in session.c). */
+const char *naap_ns_session_id(naap_arena *arena, const char *sid)
+{
+    char *digest = naap_arena_alloc(arena, NAAP_HEX64_SIZE);
+    naap_sha256_hex(sid, strlen(sid), digest);
+    return digest;
+}
+
 const char *naap_ns_session(naap_arena *arena, const char *sid)
 {
-    return naap_arena_printf(arena, NS_SESSION, sid);
+    return naap_arena_printf(arena, NS_SESSION, naap_ns_session_id(arena, sid));
 }
 
 int naap_ns_session_buf(char *out, size_t outlen, const char *sid)
 {
-    int n = snprintf(out, outlen, NS_SESSION, sid);
+    char digest[NAAP_HEX64_SIZE];
+    naap_sha256_hex(sid, strlen(sid), digest);
+    int n = snprintf(out, outlen, NS_SESSION, digest);
     if (n < 0 || (size_t)n >= outlen) {
         if (outlen)
             out[0] = '\0';

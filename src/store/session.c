@@ -8,6 +8,7 @@
 #include "naap/db.h"
 #include "naap/errors.h"
 #include "naap/redis.h"
+#include "naap/session_miss.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -214,6 +215,7 @@ static int check_row(const char *sid, int64_t now_ms, int cache_ttl_ms, const ch
     if (rc != NAAP_OK)
         goto out;
     if (naap_db_rows_count(rows) == 0) {
+        naap_session_miss_put(sid, now_ms, cache_ttl_ms);
         rc = NAAP_ENOTFOUND;
         goto out;
     }
@@ -252,6 +254,8 @@ int naap_session_check(const char *sid, int64_t now_ms, int cache_ttl_ms, naap_s
     snprintf(out->sid, sizeof(out->sid), "%s", sid);
     if (cache_ttl_ms <= 0)
         return check_row(sid, now_ms, cache_ttl_ms, NULL, out);
+    if (naap_session_miss_has(sid, now_ms))
+        return NAAP_ENOTFOUND; /* no row a moment ago: tokens are never reissued */
     cache_key("naap:session:", sid, key, sizeof(key));
     switch (cache_get(key, out, &last_used)) {
     case 0:
@@ -303,11 +307,14 @@ void naap_session_forget(const char *sid)
     invalidate_responses(sid);
 }
 
+/* Only a deleted row leaves a tombstone and a new generation behind: logging out with
+ * made-up tokens must not grow Redis. A row deleted by someone else meanwhile is at most
+ * SESSION_CACHE_TTL away from being refused anyway. */
 int naap_session_delete(const char *sid)
 {
-    const char *params[] = {sid};
-    int rc = naap_db_query("DELETE FROM \"Session\" WHERE token = $1", 1, params, NULL);
-    if (rc == NAAP_OK)
+    long deleted = 0;
+    int rc = naap_db_exec("DELETE FROM \"Session\" WHERE token = $1", NAAP_PARAMS(sid), &deleted);
+    if (rc == NAAP_OK && deleted > 0)
         naap_session_forget(sid);
     return rc;
 }

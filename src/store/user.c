@@ -45,6 +45,16 @@ int naap_user_credentials(naap_arena *a, const char *email, const char **id, con
     return NAAP_OK;
 }
 
+int naap_user_lock_hash_tx(naap_arena *a, const char *id, const char **hash)
+{
+    naap_db_rows *rows;
+    int rc = naap_db_fetch_one(a, "SELECT \"passwordHash\" FROM \"User\" WHERE id = $1 FOR UPDATE",
+                               NAAP_PARAMS(id), &rows);
+    if (rc == NAAP_OK)
+        *hash = naap_db_text(rows, 0, "passwordHash");
+    return rc;
+}
+
 int naap_user_login_update_tx(const char *id, const char *new_hash, const char *verified_hash,
                               int64_t now_ms)
 {
@@ -159,6 +169,20 @@ int naap_user_by_oauth(naap_arena *a, const char *provider, const char *account_
                             "SELECT \"userId\" FROM \"OAuthAccount\" WHERE provider = $1 AND "
                             "\"providerAccountId\" = $2",
                             NAAP_PARAMS(provider, account_id), id);
+}
+
+int naap_user_claim_email_tx(const char *id, int64_t now_ms, bool *cleared)
+{
+    char now[NAAP_ISO8601_SIZE];
+    long changed = 0;
+
+    naap_clock_iso8601(now_ms, now);
+    int rc = naap_db_exec("UPDATE \"User\" SET \"passwordHash\" = NULL, \"emailVerified\" = $2, "
+                          "\"lockedUntil\" = NULL, \"updatedAt\" = $2 WHERE id = $1 AND "
+                          "\"passwordHash\" IS NOT NULL AND \"emailVerified\" IS NULL",
+                          NAAP_PARAMS(id, now), &changed);
+    *cleared = rc == NAAP_OK && changed > 0;
+    return rc;
 }
 
 int naap_user_link_oauth_tx(const char *id, const char *provider, const char *account_id,

@@ -189,6 +189,42 @@ class OAuth(unittest.TestCase):
         self.assertIsNone(body["user"]["email"])
         self.assertEqual(body["user"]["displayName"], "mallory")  # name, else login
 
+    def google_profile(self, email):
+        key = secrets.token_hex(4)
+        self.fake.profiles[key] = {"google": {"id": "20" + secrets.token_hex(6), "email": email,
+                                              "verified_email": True, "name": "Victim"}}
+        return "good-" + key
+
+    def test_pre_hijacked_account_loses_the_attackers_password(self):
+        """Issue 10 item 5: an attacker registers victim@ first (email unverified); when
+        the victim signs in with Google, the account is theirs and the password is gone."""
+        email = f"victim{secrets.token_hex(4)}@example.com"
+        r = self.req("POST", A + "/register", json_body={"email": email, "password": "attacker-pw"})
+        uid, attacker = r.json()["user"]["id"], r.json()["token"]
+        body = self.callback("google", self.google_profile(email))
+        self.assertEqual(body["user"]["id"], uid)
+        r = self.req("POST", A + "/login", json_body={"email": email, "password": "attacker-pw"})
+        self.assertEqual(r.status, 401, r.body)
+        me = lambda t: self.req("GET", A + "/me", headers={"Authorization": "Bearer " + t})  # noqa: E731
+        self.assertEqual(me(attacker).status, 401)  # at once, on every worker
+        self.assertEqual(me(body["token"]).status, 200)
+        self.assertEqual(self.sql(f"SELECT \"passwordHash\" IS NULL, \"emailVerified\" IS NOT NULL "
+                                  f"FROM \"User\" WHERE id = '{uid}'"), "t|t")
+        self.assertEqual(self.sql(f"SELECT details->>'provider' FROM \"AuditLog\" WHERE action = "
+                                  f"'auth.oauth_password_cleared' AND \"userId\" = '{uid}'"), "google")
+
+    def test_verified_or_passwordless_accounts_link_unchanged(self):
+        email = f"owner{secrets.token_hex(4)}@example.com"
+        r = self.req("POST", A + "/register", json_body={"email": email, "password": "owner-pw1"})
+        uid, token = r.json()["user"]["id"], r.json()["token"]
+        self.sql(f"UPDATE \"User\" SET \"emailVerified\" = now() WHERE id = '{uid}'")
+        self.assertEqual(self.callback("google", self.google_profile(email))["user"]["id"], uid)
+        r = self.req("POST", A + "/login", json_body={"email": email, "password": "owner-pw1"})
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.req("GET", A + "/me", headers={"Authorization": "Bearer " + token}).status, 200)
+        self.assertEqual(self.sql(f"SELECT count(*) FROM \"AuditLog\" WHERE action = "
+                                  f"'auth.oauth_password_cleared' AND \"userId\" = '{uid}'"), "0")
+
     def test_errors(self):
         self.assertEqual(self.callback("google", "bad", 400),
                          {"error": "Failed to get access token from Google"})

@@ -240,8 +240,36 @@ static void test_form_encode(void)
     naap_arena_free(a);
 }
 
+/* issue 10 item 7: a login costs the same PBKDF2 work whatever is stored (a legacy hash
+ * verified in 10 000 rounds, 20 times faster than an unknown email's burn) */
+static long long cost(const char *password, const char *stored, int want)
+{
+    bool rehash;
+    long long before = naap_password_rounds();
+    naap_password_verify(password, stored, want, &rehash);
+    return naap_password_rounds() - before;
+}
+
+static void test_password_equal_cost(void)
+{
+    char hash[NAAP_PASSWORD_HASH_MAX];
+    long long before = naap_password_rounds();
+    naap_password_burn("password1", 50000); /* an unknown email */
+    CHECK(naap_password_rounds() - before == 50000);
+    CHECK(cost("password1", legacy_hash, 50000) == 50000);
+    CHECK(cost("wrong", legacy_hash, 50000) == 50000);
+    CHECK(cost("secret-pw", current_hash, 50000) == 50000);
+    CHECK(cost("wrong", current_hash, 50000) == 50000);
+    CHECK(cost("wrong", "not a hash", 50000) == 50000);
+    CHECK(cost("wrong", "pbkdf2-sha512$x$00$00", 50000) == 50000);
+    CHECK(cost("wrong", NULL, 50000) == 50000);
+    CHECK(naap_password_hash("pw", 60000, hash) == NAAP_OK);
+    CHECK(cost("wrong", hash, 50000) == 60000); /* more rounds than configured: its own */
+}
+
 int main(void)
 {
+    test_password_equal_cost();
     test_password_legacy();
     test_password_current();
     test_jwt();

@@ -61,8 +61,27 @@ static void test_client_ip(void)
     naap_cidr_list_free(tp);
 }
 
+/* issue 10 item 2: one host holds a /64, so limits count IPv6 clients by network */
+static void test_client_key(void)
+{
+    char key[56];
+    naap_cidr_client_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64, key, sizeof(key));
+    CHECK_STR(key, "2001:db8:1:2::/64");
+    naap_cidr_client_key("2001:db8:1:2::1", 64, key, sizeof(key));
+    CHECK_STR(key, "2001:db8:1:2::/64");
+    naap_cidr_client_key("2001:db8:1:a2ff::1", 52, key, sizeof(key));
+    CHECK_STR(key, "2001:db8:1:a000::/52");
+    naap_cidr_client_key("2001:db8::7", 128, key, sizeof(key));
+    CHECK_STR(key, "2001:db8::7");
+    naap_cidr_client_key("203.0.113.9", 64, key, sizeof(key));
+    CHECK_STR(key, "203.0.113.9");
+    naap_cidr_client_key("unknown", 64, key, sizeof(key));
+    CHECK_STR(key, "unknown");
+}
+
 int main(void)
 {
+    test_client_key();
     test_parse();
     test_client_ip();
     return check_report("trust_proxy");

@@ -147,6 +147,9 @@ class LegacyTokensNeverReachRedis(Base):
                      VALUES ('{uuid.uuid4()}', '{uid}', '{token}', now() AT TIME ZONE 'UTC' + interval '1 day')""")
         me = lambda auth: self.naapd.request("GET", A + "/me", headers={"Authorization": auth})  # noqa: E731
         self.assertEqual(me("Bearer " + token).headers.get("X-Cache"), "MISS")
+        # the first /me mints the session's CSRF token, which drops what that very request
+        # stored (issue 20, hole 5): the answer after it is stored, the next one a hit
+        me("Bearer " + token)
         self.assertEqual(me("Bearer " + token).headers.get("X-Cache"), "HIT")
         csrf = me(token).json()["csrfToken"]  # bare, as upstream allows on /me
         r = self.naapd.request("POST", A + "/refresh",

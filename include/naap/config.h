@@ -20,7 +20,8 @@ typedef struct naap_config {
     char *env; /* NAAP_ENV, else NODE_ENV */
     bool production;
     char *trust_proxy;
-    char *cors_origins; /* "*" or a comma-separated allowlist */
+    char *metrics_allow; /* client addresses GET /metrics answers; others get 404 */
+    char *cors_origins;  /* "*" or a comma-separated allowlist */
     int cache_ttl_short;
     int cache_ttl_medium;
     int cache_ttl_long;

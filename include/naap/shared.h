@@ -5,9 +5,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "naap/metrics.h"
+
 /* State the master shares with its workers through one anonymous MAP_SHARED mapping
  * made before the first fork: what /healthz reports about the cluster and the ready
- * handshake. Only the master writes the cluster fields; a worker writes its own slot. */
+ * handshake, and the /metrics counters. Only the master writes the cluster fields; a worker writes
+ * its own slot. */
 
 #define NAAP_MAX_WORKERS 256
 /* room for a successor and a draining predecessor next to every worker */
@@ -17,12 +20,14 @@ typedef struct naap_worker_slot {
     _Atomic pid_t pid;          /* 0 when the slot is empty */
     _Atomic int ready;          /* set by the worker once its HTTP daemon serves */
     _Atomic int64_t started_ms; /* monotonic time of the fork */
+    _Atomic int position;       /* its place among WORKERS, for /metrics */
 } naap_worker_slot;
 
 typedef struct naap_shared {
     _Atomic int live_workers;
     int64_t started_epoch_ms; /* master start, for uptimeSeconds */
     naap_worker_slot slots[NAAP_MAX_SLOTS];
+    naap_metrics metrics; /* every worker counts here; /metrics reads the sums */
 } naap_shared;
 
 /** Maps the shared block (master, before forking). Returns NULL on failure. */

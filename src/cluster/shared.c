@@ -7,11 +7,18 @@
 
 static naap_shared *shared;
 
-/* What /healthz reports, read by workers through naap/status.h. */
+/* What /healthz and /metrics report, read by workers through naap/status.h. */
 static void read_status(naap_status *out)
 {
     out->live_workers = atomic_load(&shared->live_workers);
     out->started_epoch_ms = shared->started_epoch_ms;
+    out->nprocs = 0;
+    for (int s = 0; s < NAAP_MAX_SLOTS && out->nprocs < NAAP_STATUS_MAX_PROCS; s++) {
+        pid_t pid = atomic_load(&shared->slots[s].pid);
+        if (pid > 0)
+            out->procs[out->nprocs++] =
+                (naap_status_proc){.pid = pid, .position = atomic_load(&shared->slots[s].position)};
+    }
 }
 
 naap_shared *naap_shared_create(void)
@@ -24,6 +31,7 @@ naap_shared *naap_shared_create(void)
     memset(shared, 0, sizeof(*shared));
     shared->started_epoch_ms = naap_clock_epoch_ms();
     naap_status_set_source(read_status); /* inherited by the workers across fork */
+    naap_metrics_attach(&shared->metrics);
     return shared;
 }
 

@@ -40,6 +40,7 @@ static const struct opt opts[] = {
     {"JWT_SECRET", OPT_STRING, OFF(jwt_secret), "", 0, 0, true},
     {"NAAP_ENV", OPT_STRING, OFF(env), NULL, 0, 0, false},
     {"TRUST_PROXY", OPT_STRING, OFF(trust_proxy), "loopback", 0, 0, false},
+    {"METRICS_ALLOW", OPT_STRING, OFF(metrics_allow), "loopback", 0, 0, false},
     {"CORS_ORIGINS", OPT_STRING, OFF(cors_origins), "*", 0, 0, false},
     {"CACHE_TTL_SHORT", OPT_DURATION_S, OFF(cache_ttl_short), "60", 1, 86400, false},
     {"CACHE_TTL_MEDIUM", OPT_DURATION_S, OFF(cache_ttl_medium), "300", 1, 86400, false},
@@ -346,6 +347,14 @@ int naap_config_validate(const naap_config *cfg, char *err, size_t errlen)
                 "TRUST_PROXY: expected a comma-separated list of IPs, CIDRs, loopback, "
                 "linklocal, uniquelocal, or false, got \"%s\"",
                 cfg->trust_proxy);
+        return NAAP_EINVAL;
+    }
+    naap_cidr_list_free(proxies);
+    if (naap_cidr_list_parse(cfg->metrics_allow, &proxies) != NAAP_OK) {
+        set_err(err, errlen,
+                "METRICS_ALLOW: expected a comma-separated list of IPs, CIDRs, loopback, "
+                "linklocal, uniquelocal, or false, got \"%s\"",
+                cfg->metrics_allow);
         return NAAP_EINVAL;
     }
     naap_cidr_list_free(proxies);

@@ -489,6 +489,7 @@ def request(method, url, headers=None, body=None, json_body=None, timeout=10):
 # shell (say, NODE_ENV=production) cannot change what a test runs.
 _NAAPD_VARS = ("PORT", "HOST", "DATABASE_URL", "REDIS_URL", "WORKERS", "NAAP_ENV", "NODE_ENV",
                "JWT_SECRET", "MIGRATIONS_DIR", "KILL_TIMEOUT", "LISTEN_TIMEOUT", "TRUST_PROXY",
+               "METRICS_ALLOW", "PG_TRANSACTION_POOLING",
                "CACHE_TTL_SHORT", "CACHE_TTL_MEDIUM", "CACHE_TTL_LONG", "MAX_MEMORY_RESTART",
                "LEGACY_SESSIONS", "PASSWORD_ITERATIONS", "SESSION_CACHE_TTL", "FRONTEND_URL",
                "OAUTH_TIMEOUT", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_AUTH_URL",

@@ -16,6 +16,7 @@ PACKAGES=(
   libssl-dev libcurl4-openssl-dev
   postgresql-15 postgresql-client-15 redis-server redis-tools
   python3 curl clang-format systemd
+  nginx pgbouncer python3-prometheus-client
 )
 
 log() { echo "[install-deps] $*" >&2; }

@@ -540,6 +540,23 @@ def _set_pdeathsig():
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
+def _via_pgbouncer(database_url):
+    """The PgBouncer pass (tests/harness/pgbouncer.py): with NAAPD_VIA_PGBOUNCER naming
+    its env.json, a naapd on the shared PostgreSQL serves through PgBouncer in
+    transaction mode instead ({} otherwise, and for private stores)."""
+    path = os.environ.get("NAAPD_VIA_PGBOUNCER")
+    if not path:
+        return {}
+    with open(path) as f:
+        pgb = json.load(f)
+    u = urllib.parse.urlsplit(database_url)
+    if u.port != int(pgb["pg_port"]):
+        return {}
+    netloc = u.netloc.rsplit(":", 1)[0] + f":{pgb['port']}"
+    return {"DATABASE_URL": urllib.parse.urlunsplit(u._replace(netloc=netloc)),
+            "PG_TRANSACTION_POOLING": "true"}
+
+
 class Naapd:
     """A naapd master (with its workers) on a free port, against the given stores.
 
@@ -586,6 +603,7 @@ class Naapd:
         base = {"PORT": self.port, "HOST": "127.0.0.1", "DATABASE_URL": self.database_url,
                 "REDIS_URL": self.redis_url, "WORKERS": self.workers, "NAAP_ENV": "test",
                 "JWT_SECRET": self.jwt_secret}
+        base.update(_via_pgbouncer(self.database_url))
         base.update(self.extra_env)
         return naapd_env(base)
 

@@ -55,7 +55,7 @@ class PgBouncerFiles(unittest.TestCase):
                         "PG_TRANSACTION_POOLING": "true"}) as n:
             r = n.request("POST", "/api/v1/auth/register",
                           json_body={"email": "pgb@example.com", "password": "Passw0rd!pgb"})
-            self.assertEqual(r.status, 201, r)
+            self.assertEqual(r.status, 200, r)
             token = r.json()["token"]
             auth = {"Authorization": f"Bearer {token}"}
             r = n.request("POST", "/api/v1/teams", headers=auth,

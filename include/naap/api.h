@@ -11,6 +11,8 @@ extern const size_t naap_routes_count;
 
 /* Handlers, one file per resource. */
 void naap_api_health(naap_request *req);
+/* GET /metrics, Prometheus text format, to METRICS_ALLOW only: src/api/prometheus.c */
+void naap_api_metrics(naap_request *req);
 
 /* /auth (api.md 3): src/api/auth_*.c */
 void naap_api_auth_providers(naap_request *req);

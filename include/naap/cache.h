@@ -102,8 +102,9 @@ typedef struct naap_cache_host {
 } naap_cache_host;
 
 /**
- * Keeps the host-wide record in *host (zeroed, shared by every process that inherits
- * it). Without a call a process keeps a record of its own.
+ * Keeps the host-wide record in *host, as it is (a new block is zeroed by its maker; a
+ * master re-executed for an upgrade keeps the record it had), shared by every process that
+ * inherits it. Without a call a process keeps a record of its own.
  */
 void naap_cache_use_host_state(naap_cache_host *host);
 

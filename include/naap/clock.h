@@ -11,6 +11,8 @@
 int64_t naap_clock_epoch_ms(void);
 /** Milliseconds from an arbitrary fixed point (monotonic; for durations and deadlines). */
 int64_t naap_clock_mono_ms(void);
+/** Monotonic clock in microseconds (request latency for /metrics). */
+int64_t naap_clock_mono_us(void);
 /** Formats epoch milliseconds as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out. */
 void naap_clock_iso8601(int64_t epoch_ms, char out[NAAP_ISO8601_SIZE]);
 /**

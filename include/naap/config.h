@@ -21,6 +21,7 @@ typedef struct naap_config {
     bool production;
     char *trust_proxy;
     int client_ipv6_prefix; /* IPv6 clients are counted by this network (rate limit, lockout) */
+    char *metrics_allow;    /* client addresses GET /metrics answers; others get 404 */
     char *cors_origins;     /* "*" or a comma-separated allowlist */
     int cors_max_age_s;     /* how long a browser may reuse a preflight answer */
     int cache_ttl_short;

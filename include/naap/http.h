@@ -51,6 +51,7 @@ struct naap_request {
      * network of CLIENT_IPV6_PREFIX bits ("2001:db8:1:2::/64"), as one host holds a /64. */
     char client_key[56];
     int64_t start_ms; /* monotonic */
+    int64_t start_us; /* monotonic, for the latency histogram of /metrics */
     enum naap_family family;
     naap_match match;
     naap_buf body;
@@ -98,6 +99,12 @@ void naap_respond_error(naap_request *req, int status, const char *message);
  * own message (decisions.md 1).
  */
 void naap_respond_store_error(naap_request *req, int err);
+/**
+ * Answers with body (malloc'd; ownership passes to the response) of len bytes and
+ * content_type (a string that outlives the request), e.g. GET /metrics's plain text.
+ */
+void naap_respond_body(naap_request *req, int status, char *body, size_t len,
+                       const char *content_type);
 /** Answers with no body. */
 void naap_respond_empty(naap_request *req, int status);
 /** Adds a response header; name and value are copied into the request arena. */

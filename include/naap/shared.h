@@ -6,14 +6,15 @@
 #include <sys/types.h>
 
 #include "naap/cache.h"
+#include "naap/metrics.h"
 
 /* State the master shares with its workers through one MAP_SHARED mapping of a memfd
- * made before the first fork: what /healthz reports about the cluster and the ready
- * handshake. Only the master writes the cluster fields; a worker writes its own slot.
- * The cache's host-wide record of undelivered invalidations lives here too, so that it
- * survives the worker that wrote it (naap_cache_host). The memfd outlives a re-exec of
- * the master (upgrade.h), so a block may be read by a build other than the one that made
- * it: the header says which layout it holds. */
+ * made before the first fork: what /healthz reports about the cluster, the ready
+ * handshake and the /metrics counters. Only the master writes the cluster fields; a
+ * worker writes its own slot. The cache's host-wide record of undelivered invalidations
+ * lives here too, so that it survives the worker that wrote it (naap_cache_host). The
+ * memfd outlives a re-exec of the master (upgrade.h), so a block may be read by a build
+ * other than the one that made it: the header says which layout it holds. */
 
 #define NAAP_MAX_WORKERS 256
 /* room for a successor and a draining predecessor next to every worker */
@@ -23,6 +24,7 @@ typedef struct naap_worker_slot {
     _Atomic pid_t pid;          /* 0 when the slot is empty */
     _Atomic int ready;          /* set by the worker once its HTTP daemon serves */
     _Atomic int64_t started_ms; /* monotonic time of the fork */
+    _Atomic int position;       /* its place among WORKERS, for /metrics */
 } naap_worker_slot;
 
 /* Bump when a field changes meaning; a change of size is caught without it. */
@@ -37,6 +39,7 @@ typedef struct naap_shared {
     int64_t started_epoch_ms; /* master start, for uptimeSeconds */
     naap_worker_slot slots[NAAP_MAX_SLOTS];
     naap_cache_host cache; /* written by any worker (atomics) */
+    naap_metrics metrics;  /* every worker counts here; /metrics reads the sums */
 } naap_shared;
 
 /** Maps the shared block (master, before forking). Returns NULL on failure. */

@@ -3,13 +3,23 @@
 
 #include <stdint.h>
 
-/* What the process knows about the service it belongs to, for /healthz. The cluster
+/* What the process knows about the service it belongs to, for /healthz and /metrics. The cluster
  * owns these facts (its shared memory); it registers a source here at start so the
  * layers below it can read them without knowing the cluster exists. */
+
+#define NAAP_STATUS_MAX_PROCS 512
+
+/* A worker process alive now (serving, starting or draining). */
+typedef struct naap_status_proc {
+    int pid;
+    int position; /* its place among WORKERS */
+} naap_status_proc;
 
 typedef struct naap_status {
     int live_workers;         /* workers serving now */
     int64_t started_epoch_ms; /* when the service (the master) started; 0 if unknown */
+    int nprocs;               /* entries in procs; 0 outside a cluster */
+    naap_status_proc procs[NAAP_STATUS_MAX_PROCS];
 } naap_status;
 
 /** Fills *out with the current status; called from any thread. */

@@ -48,6 +48,7 @@ const naap_route naap_routes[] = {
     /* method, path, handler, rate-limit tier, response cache, Cache-Control */
     {"GET", "/healthz", naap_api_health, NAAP_TIER_NONE, NULL,
      "no-store, no-cache, must-revalidate"},
+    {"GET", "/metrics", naap_api_metrics, NAAP_TIER_NONE, NULL, "no-store"},
 
     /* auth (api.md 3); the four strict paths share one bucket (api.md 1.6) */
     {"GET", "/api/v1/auth/providers", naap_api_auth_providers, NAAP_TIER_STANDARD, NULL, AUTH_CC},

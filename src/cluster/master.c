@@ -3,6 +3,7 @@
 #include "naap/clock.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/metrics.h"
 #include "naap/notify.h"
 #include "naap/shared.h"
 #include "naap/upgrade.h"
@@ -118,6 +119,7 @@ static int spawn(struct master *m, int p)
         .pid = pid, .state = SLOT_STARTING, .position = p, .started_ms = naap_clock_mono_ms()};
     m->shared->slots[s].pid = pid;
     m->shared->slots[s].started_ms = m->slots[s].started_ms;
+    m->shared->slots[s].position = p;
     naap_log_info("worker %d starting (pid %d)", p, (int)pid);
     return s;
 }
@@ -186,6 +188,9 @@ static void on_exit_of(struct master *m, int s, int status)
                        sl.position, (int)sl.pid, how);
         pos->successor = -1;
     } else if (pos && pos->current == s) {
+        /* check_starting marks a worker it killed for LISTEN_TIMEOUT this way */
+        naap_metrics_inc(sl.started_ms == INT64_MAX / 2 ? NAAP_M_RESTART_START_TIMEOUT
+                                                        : NAAP_M_RESTART_CRASH);
         naap_log_warn("worker %d (pid %d) died after %lld ms%s: %s", sl.position, (int)sl.pid,
                       (long long)uptime, sl.state == SLOT_STARTING ? ", before it was ready" : "",
                       how);
@@ -286,7 +291,8 @@ static void check_memory(struct master *m, int64_t now)
             char why[96];
             snprintf(why, sizeof(why), "RSS %lld bytes over MAX_MEMORY_RESTART %lld",
                      (long long)rss, (long long)m->cfg->max_memory_restart);
-            replace(m, p, why);
+            if (replace(m, p, why))
+                naap_metrics_inc(NAAP_M_RESTART_MEMORY);
         }
     }
 }
@@ -308,6 +314,7 @@ static void advance_reload(struct master *m)
             return;
         m->reload_next++;
         if (replace(m, p, "reload")) {
+            naap_metrics_inc(NAAP_M_RESTART_RELOAD);
             m->reload_pending = p;
             return;
         }

@@ -13,11 +13,18 @@
 static naap_shared *shared;
 static int shared_fd = -1;
 
-/* What /healthz reports, read by workers through naap/status.h. */
+/* What /healthz and /metrics report, read by workers through naap/status.h. */
 static void read_status(naap_status *out)
 {
     out->live_workers = atomic_load(&shared->live_workers);
     out->started_epoch_ms = shared->started_epoch_ms;
+    out->nprocs = 0;
+    for (int s = 0; s < NAAP_MAX_SLOTS && out->nprocs < NAAP_STATUS_MAX_PROCS; s++) {
+        pid_t pid = atomic_load(&shared->slots[s].pid);
+        if (pid > 0)
+            out->procs[out->nprocs++] =
+                (naap_status_proc){.pid = pid, .position = atomic_load(&shared->slots[s].position)};
+    }
 }
 
 /* A memfd rather than MAP_ANONYMOUS: an anonymous mapping dies with the image on exec,
@@ -37,13 +44,14 @@ naap_shared *naap_shared_create(void)
     }
     shared = p;
     shared_fd = fd;
-    memset(shared, 0, sizeof(*shared));
+    memset(shared, 0, sizeof(*shared)); /* a fresh block: no lost invalidations, no counts */
     shared->magic = NAAP_SHARED_MAGIC;
     shared->layout = NAAP_SHARED_LAYOUT;
     shared->size = sizeof(naap_shared);
     shared->started_epoch_ms = naap_clock_epoch_ms();
     naap_status_set_source(read_status); /* inherited by the workers across fork */
     naap_cache_use_host_state(&shared->cache);
+    naap_metrics_attach(&shared->metrics);
     return shared;
 }
 
@@ -84,5 +92,8 @@ int naap_shared_adopt(int fd)
     shared = p;
     shared_fd = fd;
     naap_status_set_source(read_status);
+    /* the re-executed master's workers keep counting into the block they always used */
+    naap_cache_use_host_state(&shared->cache);
+    naap_metrics_attach(&shared->metrics);
     return NAAP_OK;
 }

@@ -20,6 +20,13 @@ int64_t naap_clock_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t naap_clock_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void naap_clock_iso8601(int64_t epoch_ms, char out[NAAP_ISO8601_SIZE])
 {
     time_t secs = (time_t)(epoch_ms / 1000);

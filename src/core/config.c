@@ -41,6 +41,7 @@ static const struct opt opts[] = {
     {"NAAP_ENV", OPT_STRING, OFF(env), NULL, 0, 0, false},
     {"TRUST_PROXY", OPT_STRING, OFF(trust_proxy), "loopback", 0, 0, false},
     {"CLIENT_IPV6_PREFIX", OPT_INT, OFF(client_ipv6_prefix), "64", 32, 128, false},
+    {"METRICS_ALLOW", OPT_STRING, OFF(metrics_allow), "loopback", 0, 0, false},
     {"CORS_ORIGINS", OPT_STRING, OFF(cors_origins), "*", 0, 0, false},
     {"CORS_MAX_AGE", OPT_DURATION_S, OFF(cors_max_age_s), "600", 0, 86400, false},
     {"CACHE_TTL_SHORT", OPT_DURATION_S, OFF(cache_ttl_short), "60", 1, 86400, false},
@@ -371,6 +372,14 @@ int naap_config_validate(const naap_config *cfg, char *err, size_t errlen)
                 "TRUST_PROXY: expected a comma-separated list of IPs, CIDRs, loopback, "
                 "linklocal, uniquelocal, or false, got \"%s\"",
                 cfg->trust_proxy);
+        return NAAP_EINVAL;
+    }
+    naap_cidr_list_free(proxies);
+    if (naap_cidr_list_parse(cfg->metrics_allow, &proxies) != NAAP_OK) {
+        set_err(err, errlen,
+                "METRICS_ALLOW: expected a comma-separated list of IPs, CIDRs, loopback, "
+                "linklocal, uniquelocal, or false, got \"%s\"",
+                cfg->metrics_allow);
         return NAAP_EINVAL;
     }
     naap_cidr_list_free(proxies);

@@ -11,6 +11,7 @@ void naap_status_get(naap_status *out)
 {
     out->live_workers = 1;
     out->started_epoch_ms = 0;
+    out->nprocs = 0;
     if (source)
         source(out);
 }

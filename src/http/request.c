@@ -128,6 +128,12 @@ void naap_respond_json(naap_request *req, int status, json_t *body)
     set_body(req, status, text, strlen(text), "application/json; charset=utf-8");
 }
 
+void naap_respond_body(naap_request *req, int status, char *body, size_t len,
+                       const char *content_type)
+{
+    set_body(req, status, body, len, content_type);
+}
+
 void naap_respond_error(naap_request *req, int status, const char *message)
 {
     json_t *body = json_object();

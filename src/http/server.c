@@ -10,6 +10,7 @@
 #include "naap/http.h"
 #include "naap/json.h"
 #include "naap/log.h"
+#include "naap/metrics.h"
 #include "naap/ratelimit.h"
 #include "naap/response_cache.h"
 #include "naap/trust_proxy.h"
@@ -67,6 +68,7 @@ static naap_request *request_new(naap_server *srv, struct MHD_Connection *conn, 
     req->conn = conn;
     req->cfg = srv->cfg;
     req->start_ms = naap_clock_mono_ms();
+    req->start_us = naap_clock_mono_us();
     req->method = naap_arena_strdup(arena, method);
     req->path = naap_arena_strdup(arena, url);
     req->family = naap_http_family(url);
@@ -126,6 +128,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!req)
         return;
     log_request(srv, req, toe);
+    naap_metrics_request(req->match.route ? (int)(req->match.route - srv->routes)
+                                          : NAAP_METRICS_NO_ROUTE,
+                         req->res.status, naap_clock_mono_us() - req->start_us);
     request_free(req);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->inflight, 1);

@@ -2,6 +2,7 @@
 #include "naap/auth.h"
 #include "naap/clock.h"
 #include "naap/errors.h"
+#include "naap/metrics.h"
 #include "naap/limiter.h"
 
 #include <stdio.h>
@@ -54,6 +55,7 @@ int naap_ratelimit_admit(naap_request *req)
     if (res.allowed)
         return NAAP_OK;
 
+    naap_metrics_ratelimit_rejected(tier);
     long long retry_after = (res.reset_ms + 999) / 1000;
     if (retry_after < 1)
         retry_after = 1;

@@ -3,6 +3,7 @@
 #include "naap/crypto.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/metrics.h"
 #include "naap/redis.h"
 #include "naap/sha1.h"
 
@@ -65,7 +66,6 @@ static int check_identity(redisContext *ctx);
 
 void naap_cache_use_host_state(naap_cache_host *shared)
 {
-    memset(shared, 0, sizeof(*shared));
     host = shared;
 }
 
@@ -122,9 +122,12 @@ static void log_throttled(const char *fmt, ...)
 /* True if r is no usable answer: NULL (Redis down, already logged) or an error reply. */
 static bool failed(redisReply *r, const char *what)
 {
-    if (!r)
+    if (!r) {
+        naap_metrics_inc(NAAP_M_CACHE_ERROR);
         return true;
+    }
     if (r->type == REDIS_REPLY_ERROR) {
+        naap_metrics_inc(NAAP_M_CACHE_ERROR);
         log_throttled("redis %s: %s (served without the cache)", what, r->str);
         return true;
     }
@@ -471,9 +474,11 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
     }
     bool present = r->type == REDIS_REPLY_STRING;
     if (present && guarded) {
+        naap_metrics_inc(NAAP_M_CACHE_HIT);
         *hit = r;
         return NAAP_OK;
     }
+    naap_metrics_inc(NAAP_M_CACHE_MISS);
     freeReplyObject(r);
     return lock_or_wait(t, present, hit);
 }

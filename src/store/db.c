@@ -4,6 +4,7 @@
 #include "naap/clock.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/metrics.h"
 #include "naap/own_schema.h"
 #include "naap/thread_registry.h"
 
@@ -32,6 +33,7 @@ struct db_conn {
     /* the connection died inside a transaction: every statement fails until the caller
      * ends it, so nothing of the rest of that transaction runs in autocommit */
     bool tx_lost;
+    bool connected_before; /* a later connect is a reconnect (for /metrics) */
 };
 
 static const naap_config *config;
@@ -102,12 +104,16 @@ static int connect_now(struct db_conn *c)
             snprintf(msg, sizeof(msg), "%s", PQerrorMessage(c->pg));
         msg[strcspn(msg, "\n")] = '\0';
         naap_log_warn("postgres connect failed: %s", msg);
+        naap_metrics_inc(NAAP_M_PG_ERROR);
         drop(c);
         c->retry_after_ms = now + RECONNECT_PAUSE_MS;
         c->failed_ms = now;
         return NAAP_EUNAVAILABLE;
     }
     atomic_store(&last_connect_ok_ms, naap_clock_mono_ms());
+    if (c->connected_before)
+        naap_metrics_inc(NAAP_M_PG_RECONNECT);
+    c->connected_before = true;
     PQsetNoticeProcessor(c->pg, log_notice, NULL);
     if (PQsetnonblocking(c->pg, 1) != 0) {
         drop(c);
@@ -187,6 +193,7 @@ static int run_once(struct db_conn *c, const char *sql, int nparams, const char 
                       : PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
     if (!sent) {
         naap_log_warn("postgres send failed: %s", PQerrorMessage(c->pg));
+        naap_metrics_inc(NAAP_M_PG_ERROR);
         drop(c);
         *never_ran = true;
         return NAAP_EUNAVAILABLE;
@@ -196,6 +203,7 @@ static int run_once(struct db_conn *c, const char *sql, int nparams, const char 
         /* no answer in time or the socket died: the connection's state is unknown, so it
          * is dropped rather than cancelled (PQcancel crashes PgBouncer 1.18) */
         naap_log_warn("postgres %s", timed_out ? "did not answer in time" : "connection lost");
+        naap_metrics_inc(timed_out ? NAAP_M_PG_TIMEOUT : NAAP_M_PG_ERROR);
         drop(c);
         return timed_out ? NAAP_ETIMEDOUT : NAAP_EUNAVAILABLE;
     }
@@ -210,6 +218,11 @@ static int run_once(struct db_conn *c, const char *sql, int nparams, const char 
         return NAAP_OK;
     }
     rc = classify(res);
+    /* conflicts are answers (409, a retried transaction), not failures of the database */
+    if (rc == NAAP_ETIMEDOUT)
+        naap_metrics_inc(NAAP_M_PG_TIMEOUT);
+    else if (rc != NAAP_ECONFLICT)
+        naap_metrics_inc(NAAP_M_PG_ERROR);
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     *never_ran = state && strcmp(state, "57P01") == 0;
     if (rc == NAAP_ERR || rc == NAAP_EUNAVAILABLE) {

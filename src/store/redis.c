@@ -3,8 +3,10 @@
 #include "naap/clock.h"
 #include "naap/errors.h"
 #include "naap/log.h"
+#include "naap/metrics.h"
 #include "naap/thread_registry.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@ struct redis_conn {
     redisContext *ctx;
     int64_t retry_after_ms;
     int backoff_ms;
+    bool connected_before; /* a later connect is a reconnect (for /metrics) */
 };
 
 static const naap_config *config;
@@ -158,6 +161,10 @@ static struct redis_conn *thread_conn(void)
 
 static void fail(struct redis_conn *c, const char *what, const char *detail)
 {
+    /* hiredis reports its read/write timeout as an I/O error with EAGAIN */
+    bool timeout =
+        c->ctx && c->ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+    naap_metrics_inc(timeout ? NAAP_M_REDIS_TIMEOUT : NAAP_M_REDIS_ERROR);
     log_throttled(what, detail);
     if (c->ctx)
         redisFree(c->ctx);
@@ -223,6 +230,9 @@ static redisContext *context(void)
     }
     if (c->backoff_ms)
         naap_log_info("redis connection restored");
+    if (c->connected_before)
+        naap_metrics_inc(NAAP_M_REDIS_RECONNECT);
+    c->connected_before = true;
     c->backoff_ms = 0;
     return c->ctx;
 }

@@ -22,12 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import naaptest  # noqa: E402
+import pgbouncer  # noqa: E402
 
 
 def sweep(state_dir):
     """Destroy every services.sh state dir under state_dir (marked by pg_root or ports.env)."""
     if not state_dir.is_dir():
         return True
+    pgbouncer.sweep(state_dir / "pgbouncer")  # the PgBouncer pass runs in front of ours
     ok = True
     dirs = {p.parent for marker in ("pg_root", "ports.env") for p in state_dir.rglob(marker)}
     for d in sorted(dirs):

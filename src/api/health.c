@@ -15,7 +15,7 @@
  * 503 when the database probe fails so curl -f and balancers see it. */
 void naap_api_health(naap_request *req)
 {
-    char ts[25];
+    char ts[NAAP_ISO8601_SIZE];
     naap_status status;
     int64_t now = naap_clock_epoch_ms();
     naap_status_get(&status);

@@ -285,7 +285,7 @@ static int publisher_tx(naap_arena *arena, const char *user_id, const char *now,
                         const char **msg)
 {
     naap_db_rows *user;
-    char new_id[37];
+    char new_id[NAAP_UUID_SIZE];
     int rc = naap_package_publisher_of(arena, user_id, id);
 
     if (rc != NAAP_ENOTFOUND)
@@ -323,7 +323,7 @@ static int upsert_package_tx(struct publish_tx *t, const char *now)
     const char *package_id, *publisher_id;
     const char *category = in->category ? in->category : "other";
     const char *keywords = in->keywords_json ? in->keywords_json : "[]";
-    char new_id[37];
+    char new_id[NAAP_UUID_SIZE];
     int rc = naap_package_lock_tx(t->arena, in->name, &package_id, &t->msg);
 
     if (rc == NAAP_OK) {
@@ -370,7 +370,7 @@ static int publish_tx(void *arg)
 {
     struct publish_tx *t = arg;
     const naap_package_publish *in = t->in;
-    char now[25], id[37];
+    char now[NAAP_ISO8601_SIZE], id[NAAP_UUID_SIZE];
     int rc;
 
     t->msg = NULL;
@@ -425,7 +425,7 @@ static int deprecate_tx(void *arg)
 {
     struct deprecate_tx *t = arg;
     const char *package_id, *count;
-    char now[25];
+    char now[NAAP_ISO8601_SIZE];
     long affected;
     int rc;
 

@@ -101,7 +101,7 @@ static int put_tx(void *arg)
 {
     struct review_tx *t = arg;
     const char *package_id;
-    char now[25], id[37];
+    char now[NAAP_ISO8601_SIZE], id[NAAP_UUID_SIZE];
     int rc;
 
     t->msg = NULL;
@@ -143,7 +143,7 @@ static int delete_tx(void *arg)
 {
     struct review_tx *t = arg;
     const char *package_id;
-    char now[25];
+    char now[NAAP_ISO8601_SIZE];
     int rc;
 
     t->msg = NULL;

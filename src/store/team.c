@@ -50,7 +50,7 @@ static const naap_db_field user_fields[] = {
     "(SELECT count(*) FROM \"TeamPluginInstall\" c WHERE c.\"teamId\" = t.id) AS "                 \
     "\"installCount\" "
 
-static void now_iso(char out[25])
+static void now_iso(char out[NAAP_ISO8601_SIZE])
 {
     naap_clock_iso8601(naap_clock_epoch_ms(), out);
 }
@@ -102,7 +102,7 @@ int naap_team_insert_tx(naap_arena *arena, const char *user_id, const char *name
                         const char *description, const char *avatar_url, json_t **team,
                         const char **member_id)
 {
-    char id[37], mid[37], now[25];
+    char id[NAAP_UUID_SIZE], mid[NAAP_UUID_SIZE], now[NAAP_ISO8601_SIZE];
     naap_db_rows *rows;
     int rc;
 
@@ -132,7 +132,7 @@ int naap_team_insert_tx(naap_arena *arena, const char *user_id, const char *name
  * activeInstalls, which team deletion decrements (decisions.md 8). */
 int naap_team_install_core_tx(const char *team_id, const char *user_id, const char *member_id)
 {
-    char now[25];
+    char now[NAAP_ISO8601_SIZE];
     int rc;
 
     now_iso(now);
@@ -233,7 +233,7 @@ int naap_team_get(naap_arena *arena, const char *team_id, json_t **team)
 int naap_team_update_tx(naap_arena *arena, const char *team_id, const naap_value *name,
                         const naap_value *description, const naap_value *avatar_url, json_t **team)
 {
-    char now[25];
+    char now[NAAP_ISO8601_SIZE];
     naap_db_rows *rows;
     int rc;
 
@@ -294,7 +294,7 @@ int naap_team_impact(naap_arena *arena, const char *team_id, json_t **impact)
 int naap_team_delete_tx(naap_arena *arena, const char *team_id, json_t **details)
 {
     naap_db_rows *rows;
-    char now[25];
+    char now[NAAP_ISO8601_SIZE];
     int rc;
 
     now_iso(now);
@@ -418,7 +418,7 @@ int naap_team_user_by_email(naap_arena *arena, const char *email, const char **u
 int naap_team_member_add_tx(naap_arena *arena, const char *team_id, const char *user_id,
                             const char *role, const char *invited_by, json_t **member)
 {
-    char id[37], now[25];
+    char id[NAAP_UUID_SIZE], now[NAAP_ISO8601_SIZE];
     naap_db_rows *rows;
     int rc;
 
@@ -466,7 +466,7 @@ int naap_team_member_delete_tx(const char *member_id)
 
 int naap_team_transfer_tx(const char *team_id, const char *old_owner_id, const char *new_owner_id)
 {
-    char now[25];
+    char now[NAAP_ISO8601_SIZE];
     long n;
     int rc;
 

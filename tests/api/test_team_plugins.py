@@ -113,6 +113,38 @@ class Install(PluginsBase):
                                   f"\"PluginDeployment\" d WHERE \"packageId\" = '{pid}'"), "1:1")
 
 
+class InstallRacesUninstall(PluginsBase):
+    def test_activeInstalls_always_equals_the_installs(self):
+        teams = [self.team() for _ in range(3)]
+        pid, _ = seed_package(self.db, name="churned")
+        stop = threading.Event()
+        statuses = []
+
+        def churn(t):
+            for _ in range(15):
+                r = t.owner.req("POST", t.path + "/plugins", {"packageName": "churned"})
+                statuses.append(r.status)
+                if r.status == 201:
+                    r = t.owner.req("DELETE", f"{t.path}/plugins/{r.json()['install']['id']}")
+                    statuses.append(r.status)
+                if stop.is_set():
+                    return
+
+        threads = [threading.Thread(target=churn, args=(t,)) for t in teams for _ in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        self.assertTrue(all(s in (200, 201, 400, 404) for s in statuses), statuses)
+        self.assertIn(201, statuses)
+        self.assertEqual(self.sql(f"SELECT d.\"activeInstalls\" = (SELECT count(*) FROM "
+                                  f"\"TeamPluginInstall\" i WHERE i.\"deploymentId\" = d.id) FROM "
+                                  f"\"PluginDeployment\" d WHERE d.\"packageId\" = '{pid}'"), "t")
+        self.assertEqual(self.sql("SELECT count(*) FROM \"TeamMemberPluginAccess\" a WHERE NOT "
+                                  "EXISTS (SELECT 1 FROM \"TeamPluginInstall\" i WHERE i.id = "
+                                  "a.\"pluginInstallId\")"), "0")
+
+
 class Uninstall(PluginsBase):
     def test_uninstall_rules_and_effect(self):
         t = self.team()

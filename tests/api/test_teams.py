@@ -6,8 +6,8 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import psql  # noqa: E402
-from teamfix import T, TeamCase, User, seed_core_package  # noqa: E402
+from naaptest import Naapd, psql, shared_stores  # noqa: E402
+from teamfix import T, Team, TeamCase, User, seed_core_package  # noqa: E402
 
 ROLES = ("owner", "admin", "member", "viewer")
 
@@ -456,6 +456,46 @@ class CacheFreshness(TeamsBase):
         self.assertEqual(u.req("GET", T).headers["X-Cache"], "HIT")
         u.req("POST", T, {"name": "n", "slug": "fresh-create"})
         self.assertEqual(len(u.req("GET", T).json()["teams"]), 1)
+
+
+class TwoInstances(unittest.TestCase):
+    """Two naapd instances (hosts) on one PostgreSQL and one Redis: a write through either is
+    seen at once through the other, by every member (decisions.md "Added")."""
+
+    @classmethod
+    def setUpClass(cls):
+        stores = shared_stores()
+        cls.db = stores.create_database()
+        redis = stores.redis_db()
+        env = {"PASSWORD_ITERATIONS": "1000", "RATE_LIMIT_ENABLED": "false"}
+        cls.a = Naapd(cls.db, redis, env=env)
+        # the same JWT secret, as hosts behind one balancer share it
+        cls.b = Naapd(cls.db, redis, env={**env, "JWT_SECRET": cls.a.jwt_secret}, migrate=False)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.a.stop()
+        cls.b.stop()
+
+    def test_writes_through_one_host_are_read_fresh_through_the_other(self):
+        t = Team(self.a)
+        viewer_a = t.users["viewer"]
+        viewer_b = User.__new__(User)  # the same session, spoken to host b
+        viewer_b.__dict__.update(viewer_a.__dict__, naapd=self.b)
+        owner_b = User.__new__(User)
+        owner_b.__dict__.update(t.owner.__dict__, naapd=self.b)
+        for u in (viewer_a, viewer_b):  # warm both hosts' view (one shared cache)
+            u.req("GET", t.path)
+            u.req("GET", T)
+        self.assertEqual(viewer_b.req("GET", t.path).headers["X-Cache"], "HIT")
+        self.assertEqual(owner_b.req("PUT", t.path, {"name": "Via B"}).status, 200)
+        for u in (viewer_a, viewer_b):
+            self.assertEqual(u.req("GET", t.path).json()["team"]["name"], "Via B")
+            self.assertEqual(u.req("GET", T).json()["teams"][0]["name"], "Via B")
+        self.assertEqual(t.owner.req("DELETE", f"{t.path}/members/{t.member_ids['viewer']}").status, 200)
+        for u in (viewer_a, viewer_b):
+            self.assertEqual(u.req("GET", T).json()["teams"], [])
+            self.assertEqual(u.req("GET", t.path).status, 403)
 
 
 if __name__ == "__main__":

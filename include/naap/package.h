@@ -29,6 +29,12 @@ typedef struct naap_package_query {
 int naap_package_list(naap_arena *arena, const naap_package_query *q, json_t **packages,
                       long long *total);
 
+/**
+ * The PostgreSQL plan of the page query naap_package_list sends for q (EXPLAIN (FORMAT
+ * JSON), same text and parameters), as parsed JSON; for tests of the list's indexes.
+ */
+int naap_package_list_plan(naap_arena *arena, const naap_package_query *q, json_t **plan);
+
 /** The id of the Publisher whose email is user_id's (oldest first); NAAP_ENOTFOUND if none. */
 int naap_package_publisher_of(naap_arena *arena, const char *user_id, const char **publisher_id);
 

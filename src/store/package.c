@@ -132,23 +132,22 @@ static json_t *list_item(naap_arena *arena, const naap_db_rows *rows, int i)
     return pkg;
 }
 
-int naap_package_list(naap_arena *arena, const naap_package_query *q, json_t **packages,
-                      long long *total)
-{
+/* The page query of a list and its parameters: naap_package_list runs it, and
+ * naap_package_list_plan explains exactly it. */
+struct list_stmt {
+    const char *sql, *pattern, *status;
     char limit[24], offset[24];
-    const char *pattern = q->search ? like_pattern(arena, q->search) : NULL;
-    const char *status = q->published_only ? "published" : NULL;
-    naap_db_rows *rows = NULL;
-    const char *count;
-    int rc;
+};
 
-    *packages = NULL;
-    *total = 0;
-    snprintf(limit, sizeof(limit), "%lld", q->limit);
-    snprintf(offset, sizeof(offset), "%lld", q->offset);
+static void list_stmt(naap_arena *arena, const naap_package_query *q, struct list_stmt *st)
+{
+    st->pattern = q->search ? like_pattern(arena, q->search) : NULL;
+    st->status = q->published_only ? "published" : NULL;
+    snprintf(st->limit, sizeof(st->limit), "%lld", q->limit);
+    snprintf(st->offset, sizeof(st->offset), "%lld", q->offset);
     /* the latest version by publishedAt rides along in the same row (LATERAL ... LIMIT 1 on
      * PluginVersion_packageId_publishedAt_idx), so a page is one query whatever its size */
-    char *sql = naap_arena_printf(
+    st->sql = naap_arena_printf(
         arena,
         "SELECT " PACKAGE_COLS ", " VERSION_COLS(
             "lv") ", "
@@ -158,14 +157,28 @@ int naap_package_list(naap_arena *arena, const naap_package_query *q, json_t **p
                   "DESC, v.id "
                   "DESC LIMIT 1) lv ON true" LIST_WHERE "%s LIMIT $6 OFFSET $7",
         order_by(q->sort));
-    rc = naap_db_fetch(
-        arena, sql,
-        NAAP_PARAMS(q->category, q->search, pattern, q->publisher_id, status, limit, offset),
-        &rows);
+}
+
+#define LIST_PARAMS(q, st)                                                                         \
+    NAAP_PARAMS((q)->category, (q)->search, (st).pattern, (q)->publisher_id, (st).status,          \
+                (st).limit, (st).offset)
+
+int naap_package_list(naap_arena *arena, const naap_package_query *q, json_t **packages,
+                      long long *total)
+{
+    struct list_stmt st;
+    naap_db_rows *rows = NULL;
+    const char *count;
+    int rc;
+
+    *packages = NULL;
+    *total = 0;
+    list_stmt(arena, q, &st);
+    rc = naap_db_fetch(arena, st.sql, LIST_PARAMS(q, st), &rows);
     if (rc == NAAP_OK)
-        rc = naap_db_value_of(arena, "SELECT count(*) FROM \"PluginPackage\" p" LIST_WHERE,
-                              NAAP_PARAMS(q->category, q->search, pattern, q->publisher_id, status),
-                              &count);
+        rc = naap_db_value_of(
+            arena, "SELECT count(*) FROM \"PluginPackage\" p" LIST_WHERE,
+            NAAP_PARAMS(q->category, q->search, st.pattern, q->publisher_id, st.status), &count);
     if (rc != NAAP_OK)
         return rc;
     *total = strtoll(count, NULL, 10);
@@ -173,6 +186,22 @@ int naap_package_list(naap_arena *arena, const naap_package_query *q, json_t **p
     for (int i = 0; i < naap_db_rows_count(rows); i++)
         json_array_append_new(*packages, list_item(arena, rows, i));
     return NAAP_OK;
+}
+
+int naap_package_list_plan(naap_arena *arena, const naap_package_query *q, json_t **plan)
+{
+    struct list_stmt st;
+    const char *text;
+    int rc;
+
+    *plan = NULL;
+    list_stmt(arena, q, &st);
+    rc = naap_db_value_of(arena, naap_arena_printf(arena, "EXPLAIN (FORMAT JSON) %s", st.sql),
+                          LIST_PARAMS(q, st), &text);
+    if (rc != NAAP_OK)
+        return rc;
+    *plan = json_loads(text, 0, NULL);
+    return *plan ? NAAP_OK : NAAP_ERR;
 }
 
 int naap_package_publisher_of(naap_arena *arena, const char *user_id, const char **publisher_id)

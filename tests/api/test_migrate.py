@@ -16,6 +16,9 @@ SCALING_INDEXES = {"idx_users_email", "idx_users_provider", "idx_team_members_us
                    "idx_plugin_installs_deployment", "idx_plugin_access_member",
                    "idx_packages_category_published", "idx_versions_package_created",
                    "idx_sessions_user", "idx_sessions_expires"}
+# naapd's own (0006): the package list's sort and search indexes
+LIST_INDEXES = {"idx_packages_downloads", "idx_packages_rating", "idx_packages_created",
+                "idx_packages_keywords", "idx_packages_search_trgm"}
 
 
 def schema_dump(url):
@@ -67,7 +70,7 @@ class Migrate(unittest.TestCase):
         self.assertEqual(tables, "24")
         indexes = set(psql(url, "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'idx_%'")
                       .split())
-        self.assertEqual(indexes, SCALING_INDEXES)
+        self.assertEqual(indexes, SCALING_INDEXES | LIST_INDEXES)
         invalid = psql(url, "SELECT count(*) FROM pg_index WHERE NOT indisvalid").strip()
         self.assertEqual(invalid, "0")
         before = schema_dump(url)
@@ -99,8 +102,8 @@ class Migrate(unittest.TestCase):
                 self.assertIn(name, workflow_cols)
             else:
                 self.assertEqual(kind, "index")
-                self.assertIn(name, SCALING_INDEXES)
-        self.assertEqual({a[2] for a in added if a[0] == "index"}, SCALING_INDEXES)
+                self.assertIn(name, SCALING_INDEXES | LIST_INDEXES)
+        self.assertEqual({a[2] for a in added if a[0] == "index"}, SCALING_INDEXES | LIST_INDEXES)
         self.assertEqual(psql(url, 'SELECT email FROM "User"').strip(), "a@b")
 
     def test_failed_migration_is_not_recorded_and_rolls_back(self):
@@ -121,6 +124,37 @@ class Migrate(unittest.TestCase):
                              ["0001_ok.sql"])
         finally:
             shutil.rmtree(d)
+
+    def test_refused_pg_trgm_skips_only_the_trigram_index(self):
+        # a server that will not create extensions (here an event trigger refuses, as a
+        # hosted service's allow-list would): 0006 still applies, with a warning that
+        # says why, and check-schema has nothing to report
+        url = shared_stores().create_database()
+        psql(url, """
+            CREATE FUNCTION refuse() RETURNS event_trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'extensions are not allowed here'
+                  USING ERRCODE = 'insufficient_privilege'; END $$;
+            CREATE EVENT TRIGGER refuse_extensions ON ddl_command_start
+                WHEN TAG IN ('CREATE EXTENSION') EXECUTE FUNCTION refuse();""")
+        p = migrate(url)
+        self.assertIn(f"{len(MIGRATIONS)} applied", p.stdout)
+        self.assertIn("CREATE EXTENSION pg_trgm failed: extensions are not allowed here",
+                      p.stderr)
+        self.assertIn("without idx_packages_search_trgm", p.stderr)
+        indexes = set(psql(url, "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'idx_%'")
+                      .split())
+        self.assertEqual(indexes, (SCALING_INDEXES | LIST_INDEXES) - {"idx_packages_search_trgm"})
+        self.assertEqual(psql(url, "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
+                         .strip(), "0")
+        check = run_naapd("check-schema", env={"DATABASE_URL": url})
+        self.assertEqual((check.returncode, check.stdout), (0, ""), check.stderr)
+        # the migration's comment says how to add it later; that works
+        psql(url, "DROP EVENT TRIGGER refuse_extensions")
+        psql(url, "CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        psql(url, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "idx_packages_search_trgm" ON '
+                  '"public"."PluginPackage" USING gin ("name" gin_trgm_ops, '
+                  '"displayName" gin_trgm_ops, "description" gin_trgm_ops)')
+        self.assertIn("idx_packages_search_trgm", psql(url, "SELECT indexname FROM pg_indexes"))
 
     def test_unreachable_database_fails_cleanly(self):
         p = run_naapd("migrate", env={"DATABASE_URL": "postgresql://naap@127.0.0.1:1/none"})

@@ -17,6 +17,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15 redis-server redis-tools
   python3 curl clang-format systemd
   chromium chromium-driver
+  clang libclang-rt-14-dev valgrind
 )
 
 log() { echo "[install-deps] $*" >&2; }

@@ -3,6 +3,7 @@
 #include "naap/auth.h"
 #include "naap/buf.h"
 #include "naap/compress.h"
+#include "naap/crypto.h"
 #include "naap/csrf_store.h"
 #include "naap/errors.h"
 
@@ -38,7 +39,8 @@ struct id_parts {
     const char *param_name;  /* NAAP_CACHE_PART_PARAM */
     const char *param_value; /* its decoded value */
     const char *user;
-    const char *session;
+    const char *session; /* SHA-256 of the sid: key names never hold the credential */
+    const char *sid;     /* the sid itself, for the CSRF guard's key only */
     /* the session's expiry as this request resolved it (0: none). /auth/me shows it, and
      * it was read before the generations: a refresh committing in between would
      * otherwise leave the old expiry cached under the new generation (issue 20, hole 4) */
@@ -94,7 +96,10 @@ static bool identify(naap_request *req, unsigned parts, struct id_parts *id)
         if (naap_auth_session(req, NAAP_AUTH_BEARER_LOOSE, &s) != NAAP_OK)
             return false;
         id->user = s->user_id;
-        id->session = s->sid;
+        id->sid = s->sid;
+        char *digest = naap_arena_alloc(req->arena, NAAP_HEX64_SIZE);
+        naap_sha256_hex(s->sid, strlen(s->sid), digest);
+        id->session = digest;
         id->expires_ms = s->expires_ms;
     } else if (parts & NAAP_CACHE_PART_USER) {
         id->user = naap_auth_user_id(req);
@@ -127,7 +132,7 @@ static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_
     key->id = build_id(req->arena, &id);
     if ((p->parts & NAAP_CACHE_PART_CSRF) && id.session) {
         char *guard = naap_arena_alloc(req->arena, NAAP_CSRF_KEY_MAX);
-        naap_csrf_key(id.session, guard);
+        naap_csrf_key(id.sid, guard);
         key->guard = guard;
     }
     return true;

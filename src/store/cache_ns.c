@@ -2,10 +2,15 @@
 #include "naap/cache.h"
 #include "naap/errors.h"
 
+#include "naap/crypto.h"
+
 #include <stdio.h>
+#include <string.h>
 
 #define NS_SESSION "session:%s"
 
+/* The sid is a credential (a legacy session's bearer is its sid): key names show up in
+ * SCAN, MONITOR and slow logs, so they carry its SHA-256, as session.c's keys do. */
 const char *naap_ns_user(naap_arena *arena, const char *user_id)
 {
     return naap_arena_printf(arena, "user:%s", user_id);
@@ -13,12 +18,16 @@ const char *naap_ns_user(naap_arena *arena, const char *user_id)
 
 const char *naap_ns_session(naap_arena *arena, const char *sid)
 {
-    return naap_arena_printf(arena, NS_SESSION, sid);
+    char digest[NAAP_HEX64_SIZE];
+    naap_sha256_hex(sid, strlen(sid), digest);
+    return naap_arena_printf(arena, NS_SESSION, digest);
 }
 
 int naap_ns_session_buf(char *out, size_t outlen, const char *sid)
 {
-    int n = snprintf(out, outlen, NS_SESSION, sid);
+    char digest[NAAP_HEX64_SIZE];
+    naap_sha256_hex(sid, strlen(sid), digest);
+    int n = snprintf(out, outlen, NS_SESSION, digest);
     if (n < 0 || (size_t)n >= outlen) {
         if (outlen)
             out[0] = '\0';

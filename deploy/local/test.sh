@@ -10,12 +10,13 @@
 #    ctest with sanitizer options that make any report fatal (and a leak a report).
 # 4. builds the libFuzzer targets with clang into build-fuzz/ and fuzzes each for
 #    NAAPD_FUZZ_SECONDS (default 15) from the committed corpus (tests/fuzz/README.md);
+# 5. runs the named valgrind memcheck subset on the build/ binaries (tests/valgrind/run.sh).
 # All suites run even if one fails; the exit status is non-zero if anything
 # failed, and the last line is "N passed, M failed" over both (a build that fails
 # counts as one failure).
 #
-# Environment: NAAPD_SKIP_ASAN=1 skips step 3, NAAPD_SKIP_FUZZ=1 step 4
-# (quicker local runs; CI never sets them).
+# Environment: NAAPD_SKIP_ASAN=1 skips step 3, NAAPD_SKIP_FUZZ=1 step 4,
+# NAAPD_SKIP_VALGRIND=1 step 5 (quicker local runs; CI never sets them).
 # CTEST_ARGS adds ctest arguments (e.g. CTEST_ARGS="-R api" to run a subset).
 set -uo pipefail
 
@@ -83,6 +84,16 @@ if [ "${NAAPD_SKIP_FUZZ:-0}" != 1 ]; then
   # (when set) make any report fatal here too.
   CC=clang run_suite "fuzz (libFuzzer, ${NAAPD_FUZZ_SECONDS:-15} s a target)" build-fuzz \
     -DNAAPD_FUZZ=ON -DNAAPD_FUZZ_SECONDS="${NAAPD_FUZZ_SECONDS:-15}"
+fi
+
+if [ "${NAAPD_SKIP_VALGRIND:-0}" != 1 ]; then
+  echo "==== valgrind memcheck (subset): tests/valgrind/run.sh build ===="
+  # the sanitizer options above are meaningless under valgrind; counted as one test
+  if env -u ASAN_OPTIONS -u UBSAN_OPTIONS -u LSAN_OPTIONS tests/valgrind/run.sh build; then
+    PASSED=$((PASSED + 1))
+  else
+    FAILED=$((FAILED + 1))
+  fi
 fi
 
 echo

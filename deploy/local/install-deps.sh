@@ -18,6 +18,7 @@ PACKAGES=(
   python3 curl clang-format systemd
   chromium chromium-driver
   nginx pgbouncer python3-prometheus-client
+  clang libclang-rt-14-dev valgrind
 )
 
 log() { echo "[install-deps] $*" >&2; }

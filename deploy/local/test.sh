@@ -8,11 +8,15 @@
 #    PostgreSQL + Redis (the `stores` fixture, tests/harness/stores.py), fault tests;
 # 3. builds with -DNAAPD_SANITIZE=ON (ASan + UBSan) into build-asan/ and runs the same
 #    ctest with sanitizer options that make any report fatal (and a leak a report).
-# Both suites run even if the first fails; the exit status is non-zero if anything
+# 4. builds the libFuzzer targets with clang into build-fuzz/ and fuzzes each for
+#    NAAPD_FUZZ_SECONDS (default 15) from the committed corpus (tests/fuzz/README.md);
+# 5. runs the named valgrind memcheck subset on the build/ binaries (tests/valgrind/run.sh).
+# All suites run even if one fails; the exit status is non-zero if anything
 # failed, and the last line is "N passed, M failed" over both (a build that fails
 # counts as one failure).
 #
-# Environment: NAAPD_SKIP_ASAN=1 skips step 3 (quicker local runs; CI never sets it).
+# Environment: NAAPD_SKIP_ASAN=1 skips step 3, NAAPD_SKIP_FUZZ=1 step 4,
+# NAAPD_SKIP_VALGRIND=1 step 5 (quicker local runs; CI never sets them).
 # CTEST_ARGS adds ctest arguments (e.g. CTEST_ARGS="-R api" to run a subset).
 set -uo pipefail
 
@@ -26,6 +30,7 @@ PASSED=0
 FAILED=0
 
 # run_suite NAME BUILD_DIR [cmake args...]: configure, build, ctest; add to the totals.
+# CC in the environment picks the compiler of a fresh build directory.
 run_suite() {
   local name=$1 dir=$2 log
   shift 2
@@ -72,6 +77,23 @@ if [ "${NAAPD_SKIP_ASAN:-0}" != 1 ]; then
     export LSAN_OPTIONS=suppressions=$PROJECT/tests/lsan.supp:print_suppressions=0
   fi
   run_suite "sanitizers (ASan+UBSan)" build-asan -DNAAPD_SANITIZE=ON
+fi
+
+if [ "${NAAPD_SKIP_FUZZ:-0}" != 1 ]; then
+  # Only fuzz.* tests are registered in a NAAPD_FUZZ build; the sanitizer options above
+  # (when set) make any report fatal here too.
+  CC=clang run_suite "fuzz (libFuzzer, ${NAAPD_FUZZ_SECONDS:-15} s a target)" build-fuzz \
+    -DNAAPD_FUZZ=ON -DNAAPD_FUZZ_SECONDS="${NAAPD_FUZZ_SECONDS:-15}"
+fi
+
+if [ "${NAAPD_SKIP_VALGRIND:-0}" != 1 ]; then
+  echo "==== valgrind memcheck (subset): tests/valgrind/run.sh build ===="
+  # the sanitizer options above are meaningless under valgrind; counted as one test
+  if env -u ASAN_OPTIONS -u UBSAN_OPTIONS -u LSAN_OPTIONS tests/valgrind/run.sh build; then
+    PASSED=$((PASSED + 1))
+  else
+    FAILED=$((FAILED + 1))
+  fi
 fi
 
 echo

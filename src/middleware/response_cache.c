@@ -4,6 +4,7 @@
 #include "naap/buf.h"
 #include "naap/cache_ns.h"
 #include "naap/compress.h"
+#include "naap/crypto.h"
 #include "naap/csrf_store.h"
 #include "naap/errors.h"
 

@@ -3,11 +3,14 @@
 #include "naap/crypto.h"
 #include "naap/errors.h"
 
+
 #include <stdio.h>
 #include <string.h>
 
 #define NS_SESSION "session:%s"
 
+/* The sid is a credential (a legacy session's bearer is its sid): key names show up in
+ * SCAN, MONITOR and slow logs, so they carry its SHA-256, as session.c's keys do. */
 const char *naap_ns_user(naap_arena *arena, const char *user_id)
 {
     return naap_arena_printf(arena, "user:%s", user_id);

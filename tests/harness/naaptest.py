@@ -497,7 +497,11 @@ _NAAPD_VARS = ("PORT", "HOST", "DATABASE_URL", "REDIS_URL", "WORKERS", "NAAP_ENV
                "GITHUB_CLIENT_SECRET", "GITHUB_AUTH_URL", "GITHUB_TOKEN_URL", "GITHUB_USER_URL",
                "GITHUB_EMAILS_URL")
 
-_SANITIZER_RE = re.compile(r"==\d+==ERROR: \w+Sanitizer|: runtime error: |SUMMARY: \w+Sanitizer")
+# ASan/LSan/UBSan reports, and valgrind memcheck's (tests/valgrind/run.sh runs naapd under it)
+_SANITIZER_RE = re.compile(r"==\d+==ERROR: \w+Sanitizer|: runtime error: |SUMMARY: \w+Sanitizer"
+                           r"|==\d+== (?:Invalid (?:read|write|free)|Conditional jump"
+                           r"|Use of uninitialised|Syscall param|Mismatched free"
+                           r"|Source and destination overlap|.* definitely lost in loss record)")
 
 
 def sanitizer_report(text):
@@ -568,7 +572,7 @@ class Naapd:
     """
 
     def __init__(self, database_url, redis_url, env=None, workers=2, migrate=True,
-                 start=True, start_timeout=10, args=(), preexec=None):
+                 start=True, start_timeout=None, args=(), preexec=None):
         self.args = list(args)  # before "serve", e.g. ["--config", path]
         self.preexec = preexec  # extra setup in the child (e.g. resource limits)
         self.database_url = database_url
@@ -576,7 +580,8 @@ class Naapd:
         self.extra_env = dict(env or {})
         self.workers = workers
         self.migrate = migrate
-        self.start_timeout = start_timeout
+        # NAAPD_START_TIMEOUT: slower runs (valgrind) wait longer for the first /healthz
+        self.start_timeout = start_timeout or float(os.environ.get("NAAPD_START_TIMEOUT", 10))
         self.jwt_secret = secrets.token_hex(32)
         self.proc = None
         self.port = None

@@ -3,7 +3,6 @@
 #include "naap/crypto.h"
 #include "naap/errors.h"
 
-
 #include <stdio.h>
 #include <string.h>
 

@@ -32,6 +32,25 @@ static const char release_script[] =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end "
     "return 0";
 static char release_sha[2 * NAAP_SHA1_LEN + 1];
+
+/* The hit path in one round trip (issue 15): read the generations, build the data key
+ * from them exactly as naap_cache_key_build does, and read the value and its guard, all
+ * inside Redis. Three sequential round trips used to be most of a cached answer's time.
+ * KEYS: the n generation keys (global first), then the guard if any. ARGV: n, the key's
+ * head, the n - 1 namespace names, the id. A missing generation answers {0}: the caller
+ * then creates it the slow way. The data key is not among KEYS (it depends on what the
+ * script reads): fine on a single Redis, which is all naapd supports. */
+static const char lookup_script[] =
+    "local n = tonumber(ARGV[1]) "
+    "local gens = redis.call('MGET', unpack(KEYS, 1, n)) "
+    "for i = 1, n do if not gens[i] then return {0} end end "
+    "local key = ARGV[2] .. gens[1] .. '|' "
+    "for i = 2, n do key = key .. ARGV[i + 1] .. '=' .. gens[i] .. '|' end "
+    "key = key .. ARGV[n + 2] "
+    "local guarded = 1 "
+    "if #KEYS > n then guarded = redis.call('EXISTS', KEYS[n + 1]) end "
+    "return {1, key, redis.call('GET', key) or false, guarded, unpack(gens)}";
+static char lookup_sha[2 * NAAP_SHA1_LEN + 1];
 static pthread_once_t release_once = PTHREAD_ONCE_INIT;
 
 /* Invalidations that could not reach Redis, and how many of them a bump of the global
@@ -131,11 +150,17 @@ static bool failed(redisReply *r, const char *what)
     return false;
 }
 
-static void init_release_sha(void)
+static void script_sha(const char *script, char out[2 * NAAP_SHA1_LEN + 1])
 {
     unsigned char d[NAAP_SHA1_LEN];
-    naap_sha1(release_script, strlen(release_script), d);
-    naap_hex_encode(d, sizeof(d), release_sha);
+    naap_sha1(script, strlen(script), d);
+    naap_hex_encode(d, sizeof(d), out);
+}
+
+static void init_release_sha(void)
+{
+    script_sha(release_script, release_sha);
+    script_sha(lookup_script, lookup_sha);
 }
 
 static void new_token(char out[33])
@@ -424,6 +449,85 @@ static int lock_or_wait(naap_cache_ticket *t, bool stale, redisReply **hit)
     return NAAP_ENOTFOUND;
 }
 
+/* The value under key and whether its guard holds, in one round trip (lookup_script);
+ * t->key gets the data key under the generations it read. 0 with *value (a string reply,
+ * or NULL when absent), NAAP_ENOTFOUND when a generation is missing or the script cannot
+ * run (the caller takes the slow path), NAAP_EUNAVAILABLE when Redis cannot answer. */
+static int lookup_one_trip(const naap_cache_key *key, int n, naap_cache_ticket *t,
+                           redisReply **value, bool *guarded)
+{
+    char names[NAAP_CACHE_MAX_NAMESPACES + 1][GEN_NAME_MAX], head[64], count[16];
+    char hashed[NAAP_CACHE_HASHED_ID_SIZE], numkeys[16];
+    const char *argv[3 + 2 * (NAAP_CACHE_MAX_NAMESPACES + 1) + 4];
+    int64_t gens[NAAP_CACHE_MAX_NAMESPACES + 1];
+    int argc = 0, rc = NAAP_ENOTFOUND;
+
+    *value = NULL;
+    if (naap_cache_key_head(key, n, head, sizeof(head)) < 0)
+        return NAAP_ENOTFOUND;
+    pthread_once(&release_once, init_release_sha);
+    snprintf(count, sizeof(count), "%d", n + 1);
+    snprintf(numkeys, sizeof(numkeys), "%d", n + 1 + (key->guard ? 1 : 0));
+    argv[argc++] = "EVALSHA";
+    argv[argc++] = lookup_sha;
+    argv[argc++] = numkeys;
+    for (int i = 0; i <= n; i++) {
+        naap_cache_gen_key(i == 0 ? NULL : key->namespaces[i - 1], names[i], GEN_NAME_MAX);
+        argv[argc++] = names[i];
+    }
+    if (key->guard)
+        argv[argc++] = key->guard;
+    argv[argc++] = count;
+    argv[argc++] = head;
+    for (int i = 0; i < n; i++)
+        argv[argc++] = key->namespaces[i];
+    argv[argc++] = naap_cache_key_id(key, hashed);
+
+    redisReply *r = naap_redis_command(argc, argv, NULL);
+    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+        freeReplyObject(r);
+        argv[0] = "EVAL";
+        argv[1] = lookup_script; /* also loads it again for the next caller */
+        r = naap_redis_command(argc, argv, NULL);
+    }
+    if (!r)
+        return NAAP_EUNAVAILABLE;
+    if (failed(r, "EVALSHA lookup") || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer != 1)
+        goto out; /* a missing generation, or scripting refused: the slow path */
+    if (r->elements != (size_t)n + 5 || r->element[1]->type != REDIS_REPLY_STRING ||
+        r->element[3]->type != REDIS_REPLY_INTEGER)
+        goto bad;
+    for (int i = 0; i <= n; i++) {
+        redisReply *e = r->element[4 + i];
+        char *end;
+        if (e->type != REDIS_REPLY_STRING)
+            goto bad;
+        gens[i] = strtoll(e->str, &end, 10);
+        if (end == e->str || *end)
+            goto bad;
+    }
+    /* the key the script read must be the one this build writes: anything else (a
+     * generation not in canonical form) is served by the slow path, never trusted */
+    if (naap_cache_key_build(key, gens[0], gens + 1, t->key, sizeof(t->key)) < 0 ||
+        strcmp(t->key, r->element[1]->str) != 0) {
+        t->key[0] = '\0';
+        goto bad;
+    }
+    *guarded = r->element[3]->integer == 1;
+    if (r->element[2]->type == REDIS_REPLY_STRING) {
+        *value = r->element[2];
+        r->element[2] = NULL; /* handed to the caller; freeReplyObject skips it */
+    }
+    rc = NAAP_OK;
+    goto out;
+bad:
+    log_throttled("lookup script answered unexpectedly; using separate reads");
+out:
+    freeReplyObject(r);
+    return rc;
+}
+
 /* The shared lookup: 0 with *hit (a string reply, the caller frees it), or
  * NAAP_ENOTFOUND with t ready for fill/release. */
 static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisReply **hit)
@@ -441,16 +545,25 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
         log_throttled("malformed key (prefix %s)", key && key->prefix ? key->prefix : "null");
         return NAAP_ENOTFOUND;
     }
-    if (!naap_redis_configured() || cover_lost_invalidations() != NAAP_OK ||
-        read_generations(key, n, gens) != NAAP_OK)
+    if (!naap_redis_configured() || cover_lost_invalidations() != NAAP_OK)
+        return NAAP_ENOTFOUND;
+    redisReply *r = NULL;
+    bool guarded = true;
+    switch (lookup_one_trip(key, n, t, &r, &guarded)) {
+    case NAAP_OK:
+        goto found;
+    case NAAP_EUNAVAILABLE:
+        return NAAP_ENOTFOUND;
+    default:
+        break; /* a generation to create first: the separate reads below */
+    }
+    if (read_generations(key, n, gens) != NAAP_OK)
         return NAAP_ENOTFOUND;
     if (naap_cache_key_build(key, gens[0], gens + 1, t->key, sizeof(t->key)) < 0) {
         t->key[0] = '\0';
         log_throttled("key too long (prefix %s)", key->prefix);
         return NAAP_ENOTFOUND;
     }
-    redisReply *r = NULL;
-    bool guarded = true;
     if (key->guard) {
         /* still one round trip: the value and the key it depends on */
         const char *exists[] = {"EXISTS", key->guard};
@@ -469,7 +582,12 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
         freeReplyObject(r);
         return NAAP_ENOTFOUND;
     }
-    bool present = r->type == REDIS_REPLY_STRING;
+    if (r->type != REDIS_REPLY_STRING) {
+        freeReplyObject(r);
+        r = NULL;
+    }
+found:;
+    bool present = r != NULL;
     if (present && guarded) {
         *hit = r;
         return NAAP_OK;

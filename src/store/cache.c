@@ -33,23 +33,34 @@ static const char release_script[] =
     "return 0";
 static char release_sha[2 * NAAP_SHA1_LEN + 1];
 
-/* The hit path in one round trip (issue 15): read the generations, build the data key
- * from them exactly as naap_cache_key_build does, and read the value and its guard, all
- * inside Redis. Three sequential round trips used to be most of a cached answer's time.
+/* A lookup in one round trip (issue 15): read the generations (creating missing ones at
+ * their random start, as create_generations does), build the data key from them exactly
+ * as naap_cache_key_build does, read the value and its guard, and on a miss take the
+ * key's lock (as lock_or_wait's first step does), all inside Redis and atomically. Three
+ * to six sequential round trips used to be most of a cached answer's time.
  * KEYS: the n generation keys (global first), then the guard if any. ARGV: n, the key's
- * head, the n - 1 namespace names, the id. A missing generation answers {0}: the caller
- * then creates it the slow way. The data key is not among KEYS (it depends on what the
+ * head, the n - 1 namespace names, the id, the generations' expiry, the lock's prefix,
+ * token and expiry, then n start values. Answers {key, value or nil, guarded, owner,
+ * generations...}. The data and lock keys are not among KEYS (they depend on what the
  * script reads): fine on a single Redis, which is all naapd supports. */
 static const char lookup_script[] =
     "local n = tonumber(ARGV[1]) "
+    "local a = n + 3 "
     "local gens = redis.call('MGET', unpack(KEYS, 1, n)) "
-    "for i = 1, n do if not gens[i] then return {0} end end "
+    "for i = 1, n do if not gens[i] then "
+    "redis.call('SET', KEYS[i], ARGV[a + 3 + i], 'NX', 'PX', ARGV[a]) "
+    "gens[i] = redis.call('GET', KEYS[i]) end end "
     "local key = ARGV[2] .. gens[1] .. '|' "
     "for i = 2, n do key = key .. ARGV[i + 1] .. '=' .. gens[i] .. '|' end "
     "key = key .. ARGV[n + 2] "
     "local guarded = 1 "
     "if #KEYS > n then guarded = redis.call('EXISTS', KEYS[n + 1]) end "
-    "return {1, key, redis.call('GET', key) or false, guarded, unpack(gens)}";
+    "local value = redis.call('GET', key) "
+    "local owner = 0 "
+    "if not value or guarded ~= 1 then "
+    "if redis.call('SET', ARGV[a + 1] .. key, ARGV[a + 2], 'NX', 'PX', ARGV[a + 3]) then "
+    "owner = 1 end end "
+    "return {key, value or false, guarded, owner, unpack(gens)}";
 static char lookup_sha[2 * NAAP_SHA1_LEN + 1];
 static pthread_once_t release_once = PTHREAD_ONCE_INIT;
 
@@ -173,11 +184,16 @@ static void new_token(char out[33])
 /* A generation starts at a random 2^32..2^48, never where INCR starts (1): a generation
  * key that expired or was evicted and comes back must not reach a value it had before,
  * or entries written under that value would become visible again. */
+static void format_generation(uint64_t v, char out[24])
+{
+    snprintf(out, 24, "%" PRIu64, (v & UINT64_C(0xffffffffffff)) | UINT64_C(0x100000000));
+}
+
 static void random_generation(char out[24])
 {
     uint64_t v;
     naap_random_bytes(&v, sizeof(v));
-    snprintf(out, 24, "%" PRIu64, (v & UINT64_C(0xffffffffffff)) | UINT64_C(0x100000000));
+    format_generation(v, out);
 }
 
 /* The expiry of a stored value: up to 10% short of the TTL, so that keys filled together
@@ -390,6 +406,39 @@ static void finish_release(redisReply *r, const char *lock, const char *token)
     failed(r, "EVALSHA release");
 }
 
+/* Polls a key another caller is computing until its value arrives (0 with *hit), its
+ * owner gives up or NAAP_CACHE_WAIT_MS pass (NAAP_ENOTFOUND). */
+static int wait_for_value(naap_cache_ticket *t, redisReply **hit)
+{
+    char lock[LOCK_KEY_MAX];
+    const char *exists[] = {"EXISTS", lock};
+    const char *get[] = {"GET", t->key};
+    /* EXISTS first: the owner stores the value before it unlocks, so "no lock" followed
+     * by "no value" means it gave up, not that it is about to finish */
+    naap_redis_cmd poll[] = {{2, exists, NULL}, {2, get, NULL}};
+    redisReply *r[2];
+
+    lock_name(t, lock);
+    for (int64_t deadline = naap_clock_mono_ms() + NAAP_CACHE_WAIT_MS;
+         naap_clock_mono_ms() < deadline;) {
+        sleep_ms(POLL_MS);
+        if (naap_redis_pipeline(2, poll, r) != NAAP_OK)
+            return NAAP_ENOTFOUND;
+        bool arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
+        bool gave_up =
+            !failed(r[0], "EXISTS") && r[0]->type == REDIS_REPLY_INTEGER && r[0]->integer == 0;
+        freeReplyObject(r[0]);
+        if (arrived) {
+            *hit = r[1];
+            return NAAP_OK;
+        }
+        freeReplyObject(r[1]);
+        if (gave_up)
+            break;
+    }
+    return NAAP_ENOTFOUND;
+}
+
 /* A miss: take the key's lock, or wait for whoever holds it to store the value. Returns
  * 0 with *hit when the value arrived, else NAAP_ENOTFOUND (t->token set when this caller
  * took the lock and so may store). With stale, the value under the key lost its guard:
@@ -398,11 +447,7 @@ static int lock_or_wait(naap_cache_ticket *t, bool stale, redisReply **hit)
 {
     char lock[LOCK_KEY_MAX], token[33], px[16];
     const char *set[] = {"SET", lock, token, "NX", "PX", px};
-    const char *exists[] = {"EXISTS", lock};
     const char *get[] = {"GET", t->key};
-    /* EXISTS first: the owner stores the value before it unlocks, so "no lock" followed
-     * by "no value" means it gave up, not that it is about to finish */
-    naap_redis_cmd poll[] = {{2, exists, NULL}, {2, get, NULL}};
     redisReply *r[2];
 
     /* The value is read again in the same round trip as the lock is taken: an owner may
@@ -429,43 +474,35 @@ static int lock_or_wait(naap_cache_ticket *t, bool stale, redisReply **hit)
     freeReplyObject(r[1]);
     if (failure || owner || stale)
         return NAAP_ENOTFOUND;
-    for (int64_t deadline = naap_clock_mono_ms() + NAAP_CACHE_WAIT_MS;
-         naap_clock_mono_ms() < deadline;) {
-        sleep_ms(POLL_MS);
-        if (naap_redis_pipeline(2, poll, r) != NAAP_OK)
-            return NAAP_ENOTFOUND;
-        arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
-        bool gave_up =
-            !failed(r[0], "EXISTS") && r[0]->type == REDIS_REPLY_INTEGER && r[0]->integer == 0;
-        freeReplyObject(r[0]);
-        if (arrived) {
-            *hit = r[1];
-            return NAAP_OK;
-        }
-        freeReplyObject(r[1]);
-        if (gave_up)
-            break;
-    }
-    return NAAP_ENOTFOUND;
+    return wait_for_value(t, hit);
 }
 
-/* The value under key and whether its guard holds, in one round trip (lookup_script);
- * t->key gets the data key under the generations it read. 0 with *value (a string reply,
- * or NULL when absent), NAAP_ENOTFOUND when a generation is missing or the script cannot
- * run (the caller takes the slow path), NAAP_EUNAVAILABLE when Redis cannot answer. */
-static int lookup_one_trip(const naap_cache_key *key, int n, naap_cache_ticket *t,
-                           redisReply **value, bool *guarded)
+/* The whole lookup in one round trip (lookup_script): 0 with *hit (a string reply the
+ * caller frees) on a hit; NAAP_ENOTFOUND on a miss, with t->key set, and t->token when
+ * this caller took the lock (else it waited for the owner's value, which may have made it
+ * a hit); NAAP_ERR when the script cannot run or answered unexpectedly (the caller
+ * takes the separate reads); NAAP_EUNAVAILABLE when Redis cannot answer. */
+static int lookup_one_trip(const naap_cache_key *key, int n, naap_cache_ticket *t, redisReply **hit)
 {
     char names[NAAP_CACHE_MAX_NAMESPACES + 1][GEN_NAME_MAX], head[64], count[16];
-    char hashed[NAAP_CACHE_HASHED_ID_SIZE], numkeys[16];
-    const char *argv[3 + 2 * (NAAP_CACHE_MAX_NAMESPACES + 1) + 4];
+    char hashed[NAAP_CACHE_HASHED_ID_SIZE], numkeys[16], token[33], lock_px[16];
+    char starts[NAAP_CACHE_MAX_NAMESPACES + 1][24];
+    struct {
+        unsigned char token[16];
+        uint64_t starts[NAAP_CACHE_MAX_NAMESPACES + 1];
+    } rnd;
+    const char *argv[3 + 3 * (NAAP_CACHE_MAX_NAMESPACES + 1) + 8];
     int64_t gens[NAAP_CACHE_MAX_NAMESPACES + 1];
-    int argc = 0, rc = NAAP_ENOTFOUND;
+    int argc = 0, rc = NAAP_ERR;
 
-    *value = NULL;
+    *hit = NULL;
     if (naap_cache_key_head(key, n, head, sizeof(head)) < 0)
-        return NAAP_ENOTFOUND;
+        return NAAP_ERR;
     pthread_once(&release_once, init_release_sha);
+    /* one getrandom for the lock token and every start value: this runs on every hit */
+    naap_random_bytes(&rnd, sizeof(rnd));
+    naap_hex_encode(rnd.token, sizeof(rnd.token), token);
+    snprintf(lock_px, sizeof(lock_px), "%d", NAAP_CACHE_LOCK_MS);
     snprintf(count, sizeof(count), "%d", n + 1);
     snprintf(numkeys, sizeof(numkeys), "%d", n + 1 + (key->guard ? 1 : 0));
     argv[argc++] = "EVALSHA";
@@ -482,6 +519,14 @@ static int lookup_one_trip(const naap_cache_key *key, int n, naap_cache_ticket *
     for (int i = 0; i < n; i++)
         argv[argc++] = key->namespaces[i];
     argv[argc++] = naap_cache_key_id(key, hashed);
+    argv[argc++] = GEN_TTL_MS;
+    argv[argc++] = LOCK_PREFIX;
+    argv[argc++] = token;
+    argv[argc++] = lock_px;
+    for (int i = 0; i <= n; i++) {
+        format_generation(rnd.starts[i], starts[i]);
+        argv[argc++] = starts[i];
+    }
 
     redisReply *r = naap_redis_command(argc, argv, NULL);
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
@@ -492,10 +537,10 @@ static int lookup_one_trip(const naap_cache_key *key, int n, naap_cache_ticket *
     }
     if (!r)
         return NAAP_EUNAVAILABLE;
-    if (failed(r, "EVALSHA lookup") || r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-        r->element[0]->type != REDIS_REPLY_INTEGER || r->element[0]->integer != 1)
-        goto out; /* a missing generation, or scripting refused: the slow path */
-    if (r->elements != (size_t)n + 5 || r->element[1]->type != REDIS_REPLY_STRING ||
+    if (failed(r, "EVALSHA lookup"))
+        goto out; /* scripting refused (an ACL, say): the separate reads */
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)n + 5 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[2]->type != REDIS_REPLY_INTEGER ||
         r->element[3]->type != REDIS_REPLY_INTEGER)
         goto bad;
     for (int i = 0; i <= n; i++) {
@@ -508,18 +553,27 @@ static int lookup_one_trip(const naap_cache_key *key, int n, naap_cache_ticket *
             goto bad;
     }
     /* the key the script read must be the one this build writes: anything else (a
-     * generation not in canonical form) is served by the slow path, never trusted */
+     * generation not in canonical form) is served by the separate reads, never trusted;
+     * a lock it may have taken under that key then frees itself after NAAP_CACHE_LOCK_MS */
     if (naap_cache_key_build(key, gens[0], gens + 1, t->key, sizeof(t->key)) < 0 ||
-        strcmp(t->key, r->element[1]->str) != 0) {
+        strcmp(t->key, r->element[0]->str) != 0) {
         t->key[0] = '\0';
         goto bad;
     }
-    *guarded = r->element[3]->integer == 1;
-    if (r->element[2]->type == REDIS_REPLY_STRING) {
-        *value = r->element[2];
-        r->element[2] = NULL; /* handed to the caller; freeReplyObject skips it */
+    bool present = r->element[1]->type == REDIS_REPLY_STRING;
+    bool guarded = r->element[2]->integer == 1;
+    bool owner = r->element[3]->integer == 1;
+    if (present && guarded) {
+        *hit = r->element[1];
+        r->element[1] = NULL; /* handed to the caller; freeReplyObject skips it */
+        rc = NAAP_OK;
+        goto out;
     }
-    rc = NAAP_OK;
+    if (owner)
+        memcpy(t->token, token, sizeof(token));
+    /* as lock_or_wait: a stale value (its guard gone) must be replaced, so nobody waits
+     * for it; an owner computes; anyone else waits for the owner's value */
+    rc = owner || present ? NAAP_ENOTFOUND : wait_for_value(t, hit);
     goto out;
 bad:
     log_throttled("lookup script answered unexpectedly; using separate reads");
@@ -547,16 +601,16 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
     }
     if (!naap_redis_configured() || cover_lost_invalidations() != NAAP_OK)
         return NAAP_ENOTFOUND;
+    switch (lookup_one_trip(key, n, t, hit)) {
+    case NAAP_OK:
+        return NAAP_OK;
+    case NAAP_ERR:
+        break; /* the script cannot serve: the separate reads below */
+    default:
+        return NAAP_ENOTFOUND;
+    }
     redisReply *r = NULL;
     bool guarded = true;
-    switch (lookup_one_trip(key, n, t, &r, &guarded)) {
-    case NAAP_OK:
-        goto found;
-    case NAAP_EUNAVAILABLE:
-        return NAAP_ENOTFOUND;
-    default:
-        break; /* a generation to create first: the separate reads below */
-    }
     if (read_generations(key, n, gens) != NAAP_OK)
         return NAAP_ENOTFOUND;
     if (naap_cache_key_build(key, gens[0], gens + 1, t->key, sizeof(t->key)) < 0) {
@@ -582,12 +636,7 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
         freeReplyObject(r);
         return NAAP_ENOTFOUND;
     }
-    if (r->type != REDIS_REPLY_STRING) {
-        freeReplyObject(r);
-        r = NULL;
-    }
-found:;
-    bool present = r != NULL;
+    bool present = r->type == REDIS_REPLY_STRING;
     if (present && guarded) {
         *hit = r;
         return NAAP_OK;

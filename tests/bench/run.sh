@@ -417,6 +417,8 @@ run_extra() { # base label out-tsv side(node|naapd)
         ;;
       w)
         [ "$side" = naapd ] || continue
+        # afresh each run: an earlier run's installs must not be installed again
+        "$HERE/make-lists.sh" "$DATABASE_URL" "$TMP/lists" 2>/dev/null
         READS=$A/bench/lists/myplugins-warm-2000.txt OPS=$TMP/lists/writes-ops.txt THREADS=$THREADS \
           NAME=w_write_mix run_wrk_bg "$raw" -t"$THREADS" -c"$CONNS" -d"$DURATION" \
           --timeout "${TIMEOUT:-10s}" -s "$HERE/writes.lua" "$base"

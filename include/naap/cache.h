@@ -38,6 +38,7 @@
 #define NAAP_CACHE_NS_MAX 255          /* bytes in one namespace name */
 #define NAAP_CACHE_ID_MAX 256          /* longer ids are replaced by their SHA-256 */
 #define NAAP_CACHE_KEY_MAX 1536        /* a built key, with its NUL */
+#define NAAP_CACHE_HASHED_ID_SIZE 66   /* '#', 64 hex digits, NUL */
 #define NAAP_CACHE_LOCK_MS 5000        /* a dead owner's lock frees itself after this */
 #define NAAP_CACHE_WAIT_MS 1500        /* how long a miss waits for another's value */
 #define NAAP_CACHE_VALUE_MAX (1 << 20) /* larger values are served but not stored */
@@ -159,6 +160,16 @@ bool naap_cache_ns_valid(const char *ns);
 int naap_cache_key_check(const naap_cache_key *key);
 /** Writes the generation key of namespace ns ("naap:gen:<ns>"; NULL: the global one). */
 void naap_cache_gen_key(const char *ns, char *out, size_t cap);
+/**
+ * The id as naap_cache_key_build writes it: key->id itself, or "#<sha256 hex>" in hashed
+ * when it is long or starts with '#'.
+ */
+const char *naap_cache_key_id(const naap_cache_key *key, char hashed[NAAP_CACHE_HASHED_ID_SIZE]);
+/**
+ * Writes what naap_cache_key_build writes before the generations, "naap:c:<prefix>:<n>|",
+ * for a key with n namespaces. Returns its length or NAAP_ETOOLARGE.
+ */
+int naap_cache_key_head(const naap_cache_key *key, int n, char *out, size_t cap);
 /**
  * Writes the data key of key under the global generation epoch and gens[i] for its
  * i-th namespace: "naap:c:<prefix>:<n>|<epoch>|<ns>=<gen>|...|<id>", the id replaced by

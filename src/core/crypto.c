@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/random.h>
@@ -79,11 +80,23 @@ bool naap_ct_equal(const void *a, const void *b, size_t len)
     return CRYPTO_memcmp(a, b, len) == 0;
 }
 
+/* OpenSSL 3 looks an EVP_sha256() up in its provider tables on every use; it runs a few
+ * times per request (session and CSRF keys), so it is fetched once (issue 15). */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    if (!(sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)))
+        abort();
+}
+
 void naap_sha256_hex(const void *data, size_t len, char out[NAAP_HEX64_SIZE])
 {
     unsigned char md[32];
     unsigned int mdlen = 0;
-    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != sizeof(md))
+    pthread_once(&sha256_once, fetch_sha256);
+    if (EVP_Digest(data, len, md, &mdlen, sha256_md, NULL) != 1 || mdlen != sizeof(md))
         abort(); /* only out of memory gets here; a wrong digest would mix up keys */
     naap_hex_encode(md, sizeof(md), out);
 }

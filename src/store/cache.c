@@ -33,6 +33,36 @@ static const char release_script[] =
     "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end "
     "return 0";
 static char release_sha[2 * NAAP_SHA1_LEN + 1];
+
+/* A lookup in one round trip (issue 15): read the generations (creating missing ones at
+ * their random start, as create_generations does), build the data key from them exactly
+ * as naap_cache_key_build does, read the value and its guard, and on a miss take the
+ * key's lock (as lock_or_wait's first step does), all inside Redis and atomically. Three
+ * to six sequential round trips used to be most of a cached answer's time.
+ * KEYS: the n generation keys (global first), then the guard if any. ARGV: n, the key's
+ * head, the n - 1 namespace names, the id, the generations' expiry, the lock's prefix,
+ * token and expiry, then n start values. Answers {key, value or nil, guarded, owner,
+ * generations...}. The data and lock keys are not among KEYS (they depend on what the
+ * script reads): fine on a single Redis, which is all naapd supports. */
+static const char lookup_script[] =
+    "local n = tonumber(ARGV[1]) "
+    "local a = n + 3 "
+    "local gens = redis.call('MGET', unpack(KEYS, 1, n)) "
+    "for i = 1, n do if not gens[i] then "
+    "redis.call('SET', KEYS[i], ARGV[a + 3 + i], 'NX', 'PX', ARGV[a]) "
+    "gens[i] = redis.call('GET', KEYS[i]) end end "
+    "local key = ARGV[2] .. gens[1] .. '|' "
+    "for i = 2, n do key = key .. ARGV[i + 1] .. '=' .. gens[i] .. '|' end "
+    "key = key .. ARGV[n + 2] "
+    "local guarded = 1 "
+    "if #KEYS > n then guarded = redis.call('EXISTS', KEYS[n + 1]) end "
+    "local value = redis.call('GET', key) "
+    "local owner = 0 "
+    "if not value or guarded ~= 1 then "
+    "if redis.call('SET', ARGV[a + 1] .. key, ARGV[a + 2], 'NX', 'PX', ARGV[a + 3]) then "
+    "owner = 1 end end "
+    "return {key, value or false, guarded, owner, unpack(gens)}";
+static char lookup_sha[2 * NAAP_SHA1_LEN + 1];
 static pthread_once_t release_once = PTHREAD_ONCE_INIT;
 
 /* Invalidations that could not reach Redis, and how many of them a bump of the global
@@ -134,11 +164,17 @@ static bool failed(redisReply *r, const char *what)
     return false;
 }
 
-static void init_release_sha(void)
+static void script_sha(const char *script, char out[2 * NAAP_SHA1_LEN + 1])
 {
     unsigned char d[NAAP_SHA1_LEN];
-    naap_sha1(release_script, strlen(release_script), d);
-    naap_hex_encode(d, sizeof(d), release_sha);
+    naap_sha1(script, strlen(script), d);
+    naap_hex_encode(d, sizeof(d), out);
+}
+
+static void init_release_sha(void)
+{
+    script_sha(release_script, release_sha);
+    script_sha(lookup_script, lookup_sha);
 }
 
 static void new_token(char out[33])
@@ -151,11 +187,16 @@ static void new_token(char out[33])
 /* A generation starts at a random 2^32..2^48, never where INCR starts (1): a generation
  * key that expired or was evicted and comes back must not reach a value it had before,
  * or entries written under that value would become visible again. */
+static void format_generation(uint64_t v, char out[24])
+{
+    snprintf(out, 24, "%" PRIu64, (v & UINT64_C(0xffffffffffff)) | UINT64_C(0x100000000));
+}
+
 static void random_generation(char out[24])
 {
     uint64_t v;
     naap_random_bytes(&v, sizeof(v));
-    snprintf(out, 24, "%" PRIu64, (v & UINT64_C(0xffffffffffff)) | UINT64_C(0x100000000));
+    format_generation(v, out);
 }
 
 /* The expiry of a stored value: up to 10% short of the TTL, so that keys filled together
@@ -368,6 +409,148 @@ static void finish_release(redisReply *r, const char *lock, const char *token)
     failed(r, "EVALSHA release");
 }
 
+/* ---- the hit path without a script ------------------------------------------------ */
+
+/* The generations this worker last read, by a hash of their key: a guess of the data key
+ * that lets a hit be one pipeline of plain commands, [MGET generations, GET key (EXISTS
+ * guard)]. Redis runs them in order, so when the generations it returns are the guessed
+ * ones the GET read exactly the key a lookup reading them first would have read; anything
+ * else (no guess, a bump since, a hash collision, a torn slot) only sends the lookup on to
+ * the script. Cheaper than the script for big values (the marketplace list), which Lua
+ * would copy twice. Shared by the worker's threads, relaxed: a slot read half old, half
+ * new is just a wrong guess. 16 bytes a slot, 256 KB a worker. */
+#define GEN_MEMO_SLOTS 16384
+struct gen_memo {
+    _Atomic uint64_t hash; /* 0: empty */
+    _Atomic int64_t gen;
+};
+static struct gen_memo gen_memo[GEN_MEMO_SLOTS];
+
+static uint64_t memo_hash(const char *name)
+{
+    uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * UINT64_C(1099511628211);
+    return h | 1;
+}
+
+/* Two slots per hash (2-way): a direct-mapped table of this size sent a third of the
+ * my-plugins lookups of 2 000 users past their guess, on collisions alone. */
+static struct gen_memo *memo_set(uint64_t h)
+{
+    return &gen_memo[(h % GEN_MEMO_SLOTS) & ~(uint64_t)1];
+}
+
+static bool memo_get(const char *name, int64_t *gen)
+{
+    uint64_t h = memo_hash(name);
+    struct gen_memo *m = memo_set(h);
+    for (int i = 0; i < 2; i++) {
+        if (atomic_load_explicit(&m[i].hash, memory_order_relaxed) == h) {
+            *gen = atomic_load_explicit(&m[i].gen, memory_order_relaxed);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void memo_put(const char *name, int64_t gen)
+{
+    uint64_t h = memo_hash(name);
+    struct gen_memo *m = memo_set(h);
+    uint64_t h0 = atomic_load_explicit(&m[0].hash, memory_order_relaxed);
+    uint64_t h1 = atomic_load_explicit(&m[1].hash, memory_order_relaxed);
+    /* its own slot, else an empty one, else either (by a bit of the hash) */
+    int i = h0 == h ? 0 : h1 == h ? 1 : h0 == 0 ? 0 : h1 == 0 ? 1 : (int)((h >> 32) & 1);
+    atomic_store_explicit(&m[i].gen, gen, memory_order_relaxed);
+    atomic_store_explicit(&m[i].hash, h, memory_order_relaxed);
+}
+
+/* A hit in one pipeline when the worker's guess of the generations holds: 0 with *hit
+ * (a string reply the caller frees), else NAAP_ENOTFOUND and the caller asks the script
+ * (t->key is then rebuilt there). */
+static int lookup_guessed(const naap_cache_key *key, int n, naap_cache_ticket *t, redisReply **hit)
+{
+    char names[NAAP_CACHE_MAX_NAMESPACES + 1][GEN_NAME_MAX];
+    const char *mget[NAAP_CACHE_MAX_NAMESPACES + 2] = {"MGET"};
+    const char *get[] = {"GET", t->key};
+    const char *exists[] = {"EXISTS", key->guard};
+    naap_redis_cmd cmds[] = {{n + 2, mget, NULL}, {2, get, NULL}, {2, exists, NULL}};
+    int64_t guess[NAAP_CACHE_MAX_NAMESPACES + 1];
+    redisReply *r[3] = {NULL, NULL, NULL};
+    size_t ncmds = key->guard ? 3 : 2;
+    bool same = true;
+    int rc = NAAP_ENOTFOUND;
+
+    for (int i = 0; i <= n; i++) {
+        naap_cache_gen_key(i == 0 ? NULL : key->namespaces[i - 1], names[i], GEN_NAME_MAX);
+        mget[i + 1] = names[i];
+        if (!memo_get(names[i], &guess[i]))
+            return NAAP_ENOTFOUND;
+    }
+    if (naap_cache_key_build(key, guess[0], guess + 1, t->key, sizeof(t->key)) < 0)
+        return NAAP_ENOTFOUND;
+    if (naap_redis_pipeline(ncmds, cmds, r) != NAAP_OK)
+        return NAAP_ENOTFOUND;
+    if (failed(r[0], "MGET") || r[0]->type != REDIS_REPLY_ARRAY || r[0]->elements != (size_t)n + 1)
+        goto out;
+    for (int i = 0; i <= n; i++) {
+        redisReply *e = r[0]->element[i];
+        char *end;
+        int64_t gen = e->type == REDIS_REPLY_STRING ? strtoll(e->str, &end, 10) : 0;
+        if (e->type != REDIS_REPLY_STRING || end == e->str || *end) {
+            same = false;
+            continue;
+        }
+        same = same && gen == guess[i];
+        memo_put(names[i], gen);
+    }
+    bool guarded = !key->guard || (!failed(r[2], "EXISTS") && r[2]->type == REDIS_REPLY_INTEGER &&
+                                   r[2]->integer == 1);
+    if (same && guarded && !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING) {
+        *hit = r[1];
+        r[1] = NULL;
+        rc = NAAP_OK;
+    }
+out:
+    for (size_t i = 0; i < ncmds; i++)
+        freeReplyObject(r[i]);
+    return rc;
+}
+
+/* Polls a key another caller is computing until its value arrives (0 with *hit), its
+ * owner gives up or NAAP_CACHE_WAIT_MS pass (NAAP_ENOTFOUND). */
+static int wait_for_value(naap_cache_ticket *t, redisReply **hit)
+{
+    char lock[LOCK_KEY_MAX];
+    const char *exists[] = {"EXISTS", lock};
+    const char *get[] = {"GET", t->key};
+    /* EXISTS first: the owner stores the value before it unlocks, so "no lock" followed
+     * by "no value" means it gave up, not that it is about to finish */
+    naap_redis_cmd poll[] = {{2, exists, NULL}, {2, get, NULL}};
+    redisReply *r[2];
+
+    lock_name(t, lock);
+    for (int64_t deadline = naap_clock_mono_ms() + NAAP_CACHE_WAIT_MS;
+         naap_clock_mono_ms() < deadline;) {
+        sleep_ms(POLL_MS);
+        if (naap_redis_pipeline(2, poll, r) != NAAP_OK)
+            return NAAP_ENOTFOUND;
+        bool arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
+        bool gave_up =
+            !failed(r[0], "EXISTS") && r[0]->type == REDIS_REPLY_INTEGER && r[0]->integer == 0;
+        freeReplyObject(r[0]);
+        if (arrived) {
+            *hit = r[1];
+            return NAAP_OK;
+        }
+        freeReplyObject(r[1]);
+        if (gave_up)
+            break;
+    }
+    return NAAP_ENOTFOUND;
+}
+
 /* A miss: take the key's lock, or wait for whoever holds it to store the value. Returns
  * 0 with *hit when the value arrived, else NAAP_ENOTFOUND (t->token set when this caller
  * took the lock and so may store). With stale, the value under the key lost its guard:
@@ -376,11 +559,7 @@ static int lock_or_wait(naap_cache_ticket *t, bool stale, redisReply **hit)
 {
     char lock[LOCK_KEY_MAX], token[33], px[16];
     const char *set[] = {"SET", lock, token, "NX", "PX", px};
-    const char *exists[] = {"EXISTS", lock};
     const char *get[] = {"GET", t->key};
-    /* EXISTS first: the owner stores the value before it unlocks, so "no lock" followed
-     * by "no value" means it gave up, not that it is about to finish */
-    naap_redis_cmd poll[] = {{2, exists, NULL}, {2, get, NULL}};
     redisReply *r[2];
 
     /* The value is read again in the same round trip as the lock is taken: an owner may
@@ -407,24 +586,113 @@ static int lock_or_wait(naap_cache_ticket *t, bool stale, redisReply **hit)
     freeReplyObject(r[1]);
     if (failure || owner || stale)
         return NAAP_ENOTFOUND;
-    for (int64_t deadline = naap_clock_mono_ms() + NAAP_CACHE_WAIT_MS;
-         naap_clock_mono_ms() < deadline;) {
-        sleep_ms(POLL_MS);
-        if (naap_redis_pipeline(2, poll, r) != NAAP_OK)
-            return NAAP_ENOTFOUND;
-        arrived = !failed(r[1], "GET") && r[1]->type == REDIS_REPLY_STRING;
-        bool gave_up =
-            !failed(r[0], "EXISTS") && r[0]->type == REDIS_REPLY_INTEGER && r[0]->integer == 0;
-        freeReplyObject(r[0]);
-        if (arrived) {
-            *hit = r[1];
-            return NAAP_OK;
-        }
-        freeReplyObject(r[1]);
-        if (gave_up)
-            break;
+    return wait_for_value(t, hit);
+}
+
+/* The whole lookup in one round trip (lookup_script): 0 with *hit (a string reply the
+ * caller frees) on a hit; NAAP_ENOTFOUND on a miss, with t->key set, and t->token when
+ * this caller took the lock (else it waited for the owner's value, which may have made it
+ * a hit); NAAP_ERR when the script cannot run or answered unexpectedly (the caller
+ * takes the separate reads); NAAP_EUNAVAILABLE when Redis cannot answer. */
+static int lookup_one_trip(const naap_cache_key *key, int n, naap_cache_ticket *t, redisReply **hit)
+{
+    char names[NAAP_CACHE_MAX_NAMESPACES + 1][GEN_NAME_MAX], head[64], count[16];
+    char hashed[NAAP_CACHE_HASHED_ID_SIZE], numkeys[16], token[33], lock_px[16];
+    char starts[NAAP_CACHE_MAX_NAMESPACES + 1][24];
+    struct {
+        unsigned char token[16];
+        uint64_t starts[NAAP_CACHE_MAX_NAMESPACES + 1];
+    } rnd;
+    const char *argv[3 + 3 * (NAAP_CACHE_MAX_NAMESPACES + 1) + 8];
+    int64_t gens[NAAP_CACHE_MAX_NAMESPACES + 1];
+    int argc = 0, rc = NAAP_ERR;
+
+    *hit = NULL;
+    if (naap_cache_key_head(key, n, head, sizeof(head)) < 0)
+        return NAAP_ERR;
+    pthread_once(&release_once, init_release_sha);
+    /* one getrandom for the lock token and every start value: this runs on every hit */
+    naap_random_bytes(&rnd, sizeof(rnd));
+    naap_hex_encode(rnd.token, sizeof(rnd.token), token);
+    snprintf(lock_px, sizeof(lock_px), "%d", NAAP_CACHE_LOCK_MS);
+    snprintf(count, sizeof(count), "%d", n + 1);
+    snprintf(numkeys, sizeof(numkeys), "%d", n + 1 + (key->guard ? 1 : 0));
+    argv[argc++] = "EVALSHA";
+    argv[argc++] = lookup_sha;
+    argv[argc++] = numkeys;
+    for (int i = 0; i <= n; i++) {
+        naap_cache_gen_key(i == 0 ? NULL : key->namespaces[i - 1], names[i], GEN_NAME_MAX);
+        argv[argc++] = names[i];
     }
-    return NAAP_ENOTFOUND;
+    if (key->guard)
+        argv[argc++] = key->guard;
+    argv[argc++] = count;
+    argv[argc++] = head;
+    for (int i = 0; i < n; i++)
+        argv[argc++] = key->namespaces[i];
+    argv[argc++] = naap_cache_key_id(key, hashed);
+    argv[argc++] = GEN_TTL_MS;
+    argv[argc++] = LOCK_PREFIX;
+    argv[argc++] = token;
+    argv[argc++] = lock_px;
+    for (int i = 0; i <= n; i++) {
+        format_generation(rnd.starts[i], starts[i]);
+        argv[argc++] = starts[i];
+    }
+
+    redisReply *r = naap_redis_command(argc, argv, NULL);
+    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+        freeReplyObject(r);
+        argv[0] = "EVAL";
+        argv[1] = lookup_script; /* also loads it again for the next caller */
+        r = naap_redis_command(argc, argv, NULL);
+    }
+    if (!r)
+        return NAAP_EUNAVAILABLE;
+    if (failed(r, "EVALSHA lookup"))
+        goto out; /* scripting refused (an ACL, say): the separate reads */
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != (size_t)n + 5 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[2]->type != REDIS_REPLY_INTEGER ||
+        r->element[3]->type != REDIS_REPLY_INTEGER)
+        goto bad;
+    for (int i = 0; i <= n; i++) {
+        redisReply *e = r->element[4 + i];
+        char *end;
+        if (e->type != REDIS_REPLY_STRING)
+            goto bad;
+        gens[i] = strtoll(e->str, &end, 10);
+        if (end == e->str || *end)
+            goto bad;
+        memo_put(argv[3 + i], gens[i]);
+    }
+    /* the key the script read must be the one this build writes: anything else (a
+     * generation not in canonical form) is served by the separate reads, never trusted;
+     * a lock it may have taken under that key then frees itself after NAAP_CACHE_LOCK_MS */
+    if (naap_cache_key_build(key, gens[0], gens + 1, t->key, sizeof(t->key)) < 0 ||
+        strcmp(t->key, r->element[0]->str) != 0) {
+        t->key[0] = '\0';
+        goto bad;
+    }
+    bool present = r->element[1]->type == REDIS_REPLY_STRING;
+    bool guarded = r->element[2]->integer == 1;
+    bool owner = r->element[3]->integer == 1;
+    if (present && guarded) {
+        *hit = r->element[1];
+        r->element[1] = NULL; /* handed to the caller; freeReplyObject skips it */
+        rc = NAAP_OK;
+        goto out;
+    }
+    if (owner)
+        memcpy(t->token, token, sizeof(token));
+    /* as lock_or_wait: a stale value (its guard gone) must be replaced, so nobody waits
+     * for it; an owner computes; anyone else waits for the owner's value */
+    rc = owner || present ? NAAP_ENOTFOUND : wait_for_value(t, hit);
+    goto out;
+bad:
+    log_throttled("lookup script answered unexpectedly; using separate reads");
+out:
+    freeReplyObject(r);
+    return rc;
 }
 
 /* The shared lookup: 0 with *hit (a string reply, the caller frees it), or
@@ -444,16 +712,27 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
         log_throttled("malformed key (prefix %s)", key && key->prefix ? key->prefix : "null");
         return NAAP_ENOTFOUND;
     }
-    if (!naap_redis_configured() || cover_lost_invalidations() != NAAP_OK ||
-        read_generations(key, n, gens) != NAAP_OK)
+    if (!naap_redis_configured() || cover_lost_invalidations() != NAAP_OK)
+        return NAAP_ENOTFOUND;
+    if (lookup_guessed(key, n, t, hit) == NAAP_OK)
+        return NAAP_OK;
+    switch (lookup_one_trip(key, n, t, hit)) {
+    case NAAP_OK:
+        return NAAP_OK;
+    case NAAP_ERR:
+        break; /* the script cannot serve: the separate reads below */
+    default:
+        return NAAP_ENOTFOUND;
+    }
+    redisReply *r = NULL;
+    bool guarded = true;
+    if (read_generations(key, n, gens) != NAAP_OK)
         return NAAP_ENOTFOUND;
     if (naap_cache_key_build(key, gens[0], gens + 1, t->key, sizeof(t->key)) < 0) {
         t->key[0] = '\0';
         log_throttled("key too long (prefix %s)", key->prefix);
         return NAAP_ENOTFOUND;
     }
-    redisReply *r = NULL;
-    bool guarded = true;
     if (key->guard) {
         /* still one round trip: the value and the key it depends on */
         const char *exists[] = {"EXISTS", key->guard};

@@ -59,16 +59,9 @@ void naap_cache_gen_key(const char *ns, char *out, size_t cap)
     snprintf(out, cap, GEN_PREFIX "%s", ns ? ns : "*");
 }
 
-int naap_cache_key_build(const naap_cache_key *key, int64_t epoch, const int64_t *gens, char *out,
-                         size_t cap)
+const char *naap_cache_key_id(const naap_cache_key *key, char hashed[NAAP_CACHE_HASHED_ID_SIZE])
 {
-    char hashed[1 + 64 + 1];
     const char *id = key->id;
-    int n = naap_cache_key_check(key);
-    size_t len;
-
-    if (n < 0)
-        return n;
     /* long ids (a query string) are named by their SHA-256 (collision resistant, unlike
      * SHA-1, so nobody can craft a query that shares another's entry); '#' marks one, so
      * an id that starts with '#' is hashed as well and can never pose as another's hash */
@@ -77,7 +70,30 @@ int naap_cache_key_build(const naap_cache_key *key, int64_t epoch, const int64_t
         naap_sha256_hex(id, strlen(id), hashed + 1);
         id = hashed;
     }
-    len = (size_t)snprintf(out, cap, "naap:c:%s:%d|%" PRId64 "|", key->prefix, n, epoch);
+    return id;
+}
+
+int naap_cache_key_head(const naap_cache_key *key, int n, char *out, size_t cap)
+{
+    int len = snprintf(out, cap, "naap:c:%s:%d|", key->prefix, n);
+    return len >= 0 && (size_t)len < cap ? len : NAAP_ETOOLARGE;
+}
+
+int naap_cache_key_build(const naap_cache_key *key, int64_t epoch, const int64_t *gens, char *out,
+                         size_t cap)
+{
+    char hashed[NAAP_CACHE_HASHED_ID_SIZE];
+    int n = naap_cache_key_check(key);
+    int head;
+    size_t len;
+
+    if (n < 0)
+        return n;
+    const char *id = naap_cache_key_id(key, hashed);
+    if ((head = naap_cache_key_head(key, n, out, cap)) < 0)
+        return head;
+    len = (size_t)head;
+    len += (size_t)snprintf(out + len, cap - len, "%" PRId64 "|", epoch);
     for (int i = 0; i < n && len < cap; i++)
         len +=
             (size_t)snprintf(out + len, cap - len, "%s=%" PRId64 "|", key->namespaces[i], gens[i]);

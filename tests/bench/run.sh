@@ -16,6 +16,10 @@
 #                        head: Release build of a clean `git archive HEAD` export (cached per commit
 #                        under $BENCH_CACHE), for when the working tree is mid-edit.
 #   NAAPD=/path/to/naapd a prebuilt binary instead (migrations then come from ./migrations).
+#   EXTRA="k l w"  the scenarios beyond the anchor's (see README): k = my-plugins warm with 1000
+#              connections (both servers), l = login, w = write mix (naapd only: node-ref has
+#              neither route). "" skips them.
+#   CEILING=1  also measure the anchor's nginx ceiling (e, e2) once per run, in the same run.
 #   ANCHORS=/work/shared/anchors   the anchor directory (read-only; copied to a temp dir).
 #   BENCH_CACHE=/tmp/naapd-bench-cache   node_modules (keyed by the lockfile hash) and HEAD builds.
 #   OUTDIR=tests/bench/out/<UTC timestamp>   where the TSVs, raw wrk output and logs go.
@@ -23,7 +27,8 @@
 #
 # Fixed: PostgreSQL 127.0.0.1:55432 and Redis :56379 (the anchor's services.sh; PgBouncer :56432
 # comes with it, unused), node-ref :4100 (PM2 cluster, instances = nproc, RL_POINTS=1e9),
-# naapd :4200 (WORKERS=nproc, RATE_LIMIT_ENABLED=false, NAAP_ENV=production, random JWT_SECRET).
+# naapd :4200 (WORKERS=nproc, NAAP_ENV=production, random JWT_SECRET, rate limiting ON with
+# budgets too large to bite, as node-ref's RL_POINTS=1e9).
 # These ports must be free at start: the bench refuses to share the anchor stores with anything.
 #
 # Everything started here is stopped on exit, also on failure or Ctrl-C: naapd by pid (SIGTERM),
@@ -47,6 +52,10 @@ REDIS_PORT=56379
 PGB_PORT=56432
 NCPU=$(nproc)
 ALL_SCENARIOS="a d c b" # the anchor's run order (d right after a fresh start: its cache is cold)
+EXTRA=${EXTRA-k l w}
+CEILING=${CEILING:-1}
+LOGIN_CONNS=${LOGIN_CONNS:-16} # a login is ~0.1 s of PBKDF2 CPU: 64 connections only queue
+BENCH_PASSWORD='bench-Passw0rd!' # seed-passwords.sql
 
 log() { echo "[bench] $*" >&2; }
 die() {
@@ -142,6 +151,7 @@ cleanup() {
   kill_child
   stop_naapd
   stop_node_ref
+  [ -n "$A" ] && [ -x "$A/bench/ceiling.sh" ] && "$A/bench/ceiling.sh" stop 2>/dev/null
   [ -n "$TMP" ] && [ -d "$OUTDIR" ] && save_logs "exit"
   if [ "$STORES_STARTED" = 1 ]; then
     "$A/services.sh" stop
@@ -265,6 +275,9 @@ PSQL_ADMIN=(psql -h 127.0.0.1 -p "$PG_PORT" -U naap -d postgres -qAtX -v ON_ERRO
 "${PSQL_ADMIN[@]}" -c 'DROP DATABASE IF EXISTS naap' -c 'CREATE DATABASE naap OWNER naap'
 log "schema.sql + seed.sql"
 psql "$DATABASE_URL" -qX -v ON_ERROR_STOP=1 -f "$A/schema.sql" -f "$A/seed.sql" >"$OUTDIR/seed.txt"
+log "seed-passwords.sql + naapd-only request lists"
+psql "$DATABASE_URL" -qX -v ON_ERROR_STOP=1 -f "$HERE/seed-passwords.sql" >>"$OUTDIR/seed.txt"
+"$HERE/make-lists.sh" "$DATABASE_URL" "$TMP/lists" 2>>"$OUTDIR/seed.txt"
 log "naapd migrate ($MIGRATIONS)"
 DATABASE_URL=$DATABASE_URL MIGRATIONS_DIR=$MIGRATIONS "$NAAPD" migrate >"$OUTDIR/migrate.log" 2>&1 ||
   {
@@ -277,8 +290,9 @@ flush_redis() { redis-cli -p "$REDIS_PORT" flushall >/dev/null; }
 
 JWT=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 naapd_env=(PORT="$NAAPD_PORT" HOST=127.0.0.1 DATABASE_URL="$DATABASE_URL" REDIS_URL="$REDIS_URL"
-  WORKERS="$NCPU" RATE_LIMIT_ENABLED=false NAAP_ENV=production JWT_SECRET="$JWT"
-  MIGRATIONS_DIR="$MIGRATIONS")
+  WORKERS="$NCPU" NAAP_ENV=production JWT_SECRET="$JWT" MIGRATIONS_DIR="$MIGRATIONS"
+  RATE_LIMIT_ENABLED="${RATE_LIMIT_ENABLED:-true}" RATE_LIMIT_STANDARD_POINTS=1000000000
+  RATE_LIMIT_RELAXED_POINTS=1000000000 RATE_LIMIT_STRICT_POINTS=1000000000)
 env "${naapd_env[@]}" "$NAAPD" check-config >"$OUTDIR/naapd-config.txt" 2>&1 ||
   {
     cat "$OUTDIR/naapd-config.txt" >&2
@@ -348,6 +362,82 @@ run_bench() { # base label out-tsv scenarios
   [ "$rc" = 0 ] || die "bench/run.sh $1 $2 exited $rc"
 }
 
+# ---- naapd-only scenarios, 1000 connections, ceiling, memory --------------------------------------
+tsv_line() { # raw-file label conns -> the anchor's TSV line of a wrk run of login.lua/writes.lua
+  local line sc rest
+  line=$(grep '^TSV' "$1" | head -1 | cut -f2-)
+  [ -n "$line" ] || line="failed"$'\t\t\t\t\t\t\t\t\t\t\t\t\tfailed'
+  sc=$(printf '%s' "$line" | cut -f1)
+  rest=$(printf '%s' "$line" | cut -f2-)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$sc" "$3" "$THREADS" "$rest" "-"
+}
+
+run_wrk_bg() { # raw-file wrk-args... : one bounded wrk run in its own session (killable on exit)
+  local raw=$1
+  shift
+  setsid wrk "$@" >"$raw" 2>&1 &
+  CHILD_PID=$!
+  wait "$CHILD_PID" || true
+  CHILD_PID=""
+}
+
+worker_pids() { ps -o pid= --ppid "$NAAPD_PID" 2>/dev/null | tr -d ' '; }
+
+rss_sample() { # tag -> one line per naapd worker: VmRSS and VmHWM in kB
+  local p
+  for p in $(worker_pids); do
+    printf '%s\tworker pid %s\t%s\t%s\n' "$1" "$p" \
+      "$(awk '/^VmRSS/{print $2" kB rss"}' "/proc/$p/status" 2>/dev/null)" \
+      "$(awk '/^VmHWM/{print $2" kB peak"}' "/proc/$p/status" 2>/dev/null)"
+  done >>"$OUTDIR/rss.txt"
+}
+
+run_extra() { # base label out-tsv side(node|naapd)
+  local base=$1 label=$2 out=$3 side=$4 s raw sampler=""
+  mkdir -p "$OUTDIR/raw/extra"
+  for s in $EXTRA; do
+    raw=$OUTDIR/raw/extra/${label//#/_}-$s.txt
+    case "$s" in
+      k) # the anchor's scenario c (warm-up included) at 1000 connections, renamed
+        [ "$side" = naapd ] && {
+          rss_sample "$label idle"
+          (sleep 12 && rss_sample "$label under 1000 connections (12 s into the warm-up + run)") &
+          sampler=$!
+        }
+        CONNS=1000 run_bench "$base" "$label" "$TMP/k.tsv" c
+        [ -n "$sampler" ] && wait "$sampler" 2>/dev/null
+        tail -n 1 "$TMP/k.tsv" | sed 's/\tc_myplugins_warm\t/\tk_myplugins_warm_1000c\t/' >>"$out"
+        ;;
+      l)
+        [ "$side" = naapd ] || continue
+        LIST=$TMP/lists/login.txt PASSWORD=$BENCH_PASSWORD THREADS=$THREADS NAME=l_login \
+          run_wrk_bg "$raw" -t"$THREADS" -c"$LOGIN_CONNS" -d"$DURATION" --timeout "${TIMEOUT:-10s}" \
+          -s "$HERE/login.lua" "$base"
+        tsv_line "$raw" "$label" "$LOGIN_CONNS" >>"$out"
+        ;;
+      w)
+        [ "$side" = naapd ] || continue
+        # afresh each run: an earlier run's installs must not be installed again
+        "$HERE/make-lists.sh" "$DATABASE_URL" "$TMP/lists" 2>/dev/null
+        READS=$A/bench/lists/myplugins-warm-2000.txt OPS=$TMP/lists/writes-ops.txt THREADS=$THREADS \
+          NAME=w_write_mix run_wrk_bg "$raw" -t"$THREADS" -c"$CONNS" -d"$DURATION" \
+          --timeout "${TIMEOUT:-10s}" -s "$HERE/writes.lua" "$base"
+        tsv_line "$raw" "$label" "$CONNS" >>"$out"
+        ;;
+      *) die "unknown extra scenario '$s' (k l w)" ;;
+    esac
+    tail -n 1 "$out" >&2
+  done
+}
+
+run_ceiling() { # k -> nginx e and e2 lines (the anchor's ceiling.sh, on :4200 while naapd is down)
+  local out=$OUTDIR/ceiling.tsv
+  SCENARIOS="e e2" OUT=$out COLD_WAIT=0 setsid "$A/bench/ceiling.sh" bench "nginx#$1" &
+  CHILD_PID=$!
+  wait "$CHILD_PID" || true
+  CHILD_PID=""
+}
+
 # ---- which scenarios naapd serves ----------------------------------------------------------------
 if [ -z "${SCENARIOS:-}" ] || [ "${SCENARIOS}" = auto ]; then
   wanted=$ALL_SCENARIOS
@@ -391,22 +481,30 @@ for k in $(seq "$RUNS"); do
   start_node_ref
   l0=$(loadavg)
   run_bench "http://127.0.0.1:$NODE_PORT" "node-ref#$k" "$TSV_NODE" "$run_scen"
+  run_extra "http://127.0.0.1:$NODE_PORT" "node-ref#$k" "$TSV_NODE" node
   LOADS+=("node-ref#$k: before $l0, after $(loadavg)")
   stop_node_ref
   log "=== run $k/$RUNS: naapd ==="
   start_naapd
   l0=$(loadavg)
   run_bench "http://127.0.0.1:$NAAPD_PORT" "naapd#$k" "$TSV_NAAPD" "$run_scen"
+  run_extra "http://127.0.0.1:$NAAPD_PORT" "naapd#$k" "$TSV_NAAPD" naapd
   LOADS+=("naapd#$k: before $l0, after $(loadavg)")
   stop_naapd
   save_logs "run$k"
+  if [ "$CEILING" = 1 ]; then
+    log "=== run $k/$RUNS: nginx ceiling ==="
+    l0=$(loadavg)
+    run_ceiling "$k"
+    LOADS+=("nginx#$k: before $l0, after $(loadavg)")
+  fi
 done
 
 # ---- report --------------------------------------------------------------------------------------
 {
   echo "# naapd vs node-ref  $STAMP  (tests/bench/run.sh)"
   echo "# machine: nproc=$NCPU cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\" mem=$(free -g | awk '/Mem:/{print $2}')GiB kernel=$(uname -r)"
-  echo "# naapd: $NAAPD_DESC; $NAAPD_VERSION; WORKERS=$NCPU RATE_LIMIT_ENABLED=false NAAP_ENV=production :$NAAPD_PORT"
+  echo "# naapd: $NAAPD_DESC; $NAAPD_VERSION; WORKERS=$NCPU RATE_LIMIT_ENABLED=${RATE_LIMIT_ENABLED:-true} (budgets 1e9) NAAP_ENV=production :$NAAPD_PORT"
   echo "# node-ref: node $(node -v), PM2 cluster instances=max ($NCPU), RL_POINTS=1e9 :$NODE_PORT"
   echo "# wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}') -t$THREADS -c$CONNS -d$DURATION warmup=${WARMUP:-5s} timeout=${TIMEOUT:-10s}; wrk, both servers, PostgreSQL and Redis share the $NCPU cores"
   echo "# runs=$RUNS, scenarios=$run_scen; order per run: node-ref then naapd, each on a freshly flushed Redis"
@@ -453,16 +551,39 @@ awk -F'\t' -v OFS='\t' -v runs="$RUNS" '
     }
   }' "$TSV_NODE" "$TSV_NAAPD" >"$OUTDIR/comparison.tsv"
 
+# naapd's marketplace (b) against the nginx ceiling of the same run: e2 serves the same body
+# precompressed (the bare cost of shipping it), e gzips it on the fly at level 6
+if [ -s "$OUTDIR/ceiling.tsv" ]; then
+  awk -F'\t' -v OFS='\t' '
+    FNR == 1 { f++ }
+    /^#/ || $1 == "label" { next }
+    f == 1 && $2 == "b_marketplace_gzip" { split($1, a, "#"); b[a[2]] = $7 }
+    f == 2 { split($1, a, "#"); c[a[2], $2] = $7; if (!(a[2] in seen)) { seen[a[2]] = 1; o[++n] = a[2] } }
+    END {
+      print "run", "naapd_b_rps", "nginx_e_gzip6_rps", "nginx_e2_gzip_static_rps", "naapd_b/e2"
+      for (i = 1; i <= n; i++) { k = o[i]; e2 = c[k, "e2_ceiling_gzip_static"]
+        print k, b[k], c[k, "e_ceiling_gzip6"], e2, (b[k] != "" && e2 + 0 > 0) ? sprintf("%.2f", b[k] / e2) : "-" }
+    }' "$TSV_NAAPD" "$OUTDIR/ceiling.tsv" >"$OUTDIR/ceiling-comparison.tsv"
+fi
+
 {
   echo
   cat "$OUTDIR/meta.txt"
   echo
   column -t -s $'\t' "$OUTDIR/comparison.tsv"
   echo
+  if [ -s "$OUTDIR/ceiling-comparison.tsv" ]; then
+    column -t -s $'\t' "$OUTDIR/ceiling-comparison.tsv"
+    echo
+  fi
+  if [ -s "$OUTDIR/rss.txt" ]; then
+    cat "$OUTDIR/rss.txt"
+    echo
+  fi
 } >&2
 
 # flag anything that makes the comparison suspect
-awk -F'\t' 'NR > 1 && $1 != "mean" && ($10 + $11 + $12 + $13 > 0 || $3 == "" || $4 == "") {
+awk -F'\t' 'NR > 1 && $1 != "mean" && ($10 + $11 + $12 + $13 > 0 || $4 == "") {
   printf "[bench] WARNING: run %s %s: non2xx node/naapd %s/%s, socket errors node/naapd %s/%s%s\n",
     $1, $2, $10, $11, $12, $13, ($3 == "" || $4 == "") ? " (a side produced no result)" : "" }' \
   "$OUTDIR/comparison.tsv" >&2

@@ -270,6 +270,32 @@ static void test_lock_ownership(void)
     naap_arena_free(arena);
 }
 
+/* A hit is one script call that builds the data key inside Redis (issue 15): it must
+ * build exactly the key naap_cache_key_build does, hashed ids and several namespaces
+ * included, and survive Redis forgetting the script. */
+static void test_one_trip_hit(void)
+{
+    struct counter c = {0};
+    enum naap_cache_outcome how;
+    char long_id[400];
+
+    memset(long_id, 'x', sizeof(long_id) - 1);
+    long_id[sizeof(long_id) - 1] = '\0';
+    naap_cache_key keys[] = {
+        {"test", long_id, {"team:1", "user:2"}, 60, NULL},
+        {"test", "#looks-hashed", {"team:1"}, 60, NULL},
+        {"test", "no-namespace", {NULL}, 60, NULL},
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        int first = get_n(&keys[i], &c, &how);
+        CHECK(how == NAAP_CACHE_MISS);
+        CHECK(get_n(&keys[i], &c, &how) == first && how == NAAP_CACHE_HIT);
+        freeReplyObject(cmd("SCRIPT", "FLUSH", NULL));
+        CHECK(get_n(&keys[i], &c, &how) == first && how == NAAP_CACHE_HIT);
+    }
+    CHECK(atomic_load(&c.calls) == 3);
+}
+
 struct waiter {
     const naap_cache_key *key;
     int rc;
@@ -508,6 +534,7 @@ int main(void)
     test_lost_generation();
     test_blob_and_ttl();
     test_lock_ownership();
+    test_one_trip_hit();
     test_waiters();
     test_stampede();
     test_fail_open();

@@ -697,7 +697,7 @@ out:
 
 /* The shared lookup: 0 with *hit (a string reply, the caller frees it), or
  * NAAP_ENOTFOUND with t ready for fill/release. */
-static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisReply **hit)
+static int lookup_paths(const naap_cache_key *key, naap_cache_ticket *t, redisReply **hit)
 {
     int64_t gens[NAAP_CACHE_MAX_NAMESPACES + 1];
     const char *get[] = {"GET", t->key};
@@ -753,13 +753,24 @@ static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisRepl
     }
     bool present = r->type == REDIS_REPLY_STRING;
     if (present && guarded) {
-        naap_metrics_inc(NAAP_M_CACHE_HIT);
         *hit = r;
         return NAAP_OK;
     }
-    naap_metrics_inc(NAAP_M_CACHE_MISS);
     freeReplyObject(r);
     return lock_or_wait(t, present, hit);
+}
+
+/* Every path of a lookup ends here, so /metrics counts each one once: a hit (also one
+ * that waited for another's compute), or a miss of a key it could name in Redis; a lookup
+ * that never reached Redis is neither (its errors are counted where they happen). */
+static int lookup_raw(const naap_cache_key *key, naap_cache_ticket *t, redisReply **hit)
+{
+    int rc = lookup_paths(key, t, hit);
+    if (rc == NAAP_OK)
+        naap_metrics_inc(NAAP_M_CACHE_HIT);
+    else if (t->key[0])
+        naap_metrics_inc(NAAP_M_CACHE_MISS);
+    return rc;
 }
 
 /* Stores data under the ticket's key if this caller holds the lock, and unlocks, in one

@@ -2,6 +2,7 @@
  * ($NAAPD_TEST_STATE/env.json), in a Redis logical database of its own. */
 
 #include "../unit/check.h"
+#include "store_env.h"
 #include "naap/arena.h"
 #include "naap/cache.h"
 #include "naap/clock.h"
@@ -59,22 +60,11 @@ static void use_redis(const char *url)
 /* A database no other test uses, as naaptest.DataStores.redis_db() picks them. */
 static int setup(void)
 {
-    char path[1024], url[300];
-    const char *state = getenv("NAAPD_TEST_STATE");
-    json_error_t err;
+    char url[300];
+    char *base = store_env("redis_url");
 
-    if (!state) {
-        fprintf(stderr, "NAAPD_TEST_STATE is not set (run through ctest)\n");
+    if (!base)
         return -1;
-    }
-    snprintf(path, sizeof(path), "%s/env.json", state);
-    json_t *env = json_load_file(path, 0, &err);
-    const char *base = json_string_value(json_object_get(env, "redis_url"));
-    if (!base) {
-        fprintf(stderr, "%s: no redis_url (%s)\n", path, err.text);
-        json_decref(env);
-        return -1;
-    }
     cfg.redis_timeout_ms = 1000;
     cfg.cache_ttl_short = 60;
     cfg.cache_ttl_medium = 300;
@@ -87,11 +77,11 @@ static int setup(void)
     freeReplyObject(r);
     if (n < 1 || count < 2) {
         fprintf(stderr, "cannot pick a Redis database at %s\n", base);
-        json_decref(env);
+        free(base);
         return -1;
     }
     snprintf(url, sizeof(url), "%s/%lld", base, 1 + (n - 1) % (count - 1));
-    json_decref(env);
+    free(base);
     use_redis(url);
     freeReplyObject(cmd("FLUSHDB", NULL, NULL));
     /* FLUSHDB took naap:run-id too: connect again so that the threads the tests start do

@@ -3,6 +3,7 @@
  * scratch table of its own that it drops at the end. */
 
 #include "../unit/check.h"
+#include "store_env.h"
 #include "naap/arena.h"
 #include "naap/db.h"
 #include "naap/errors.h"
@@ -27,24 +28,8 @@ static naap_arena *sqla; /* the statements' text, for the whole run */
 
 static int setup(void)
 {
-    char path[1024];
-    const char *state = getenv("NAAPD_TEST_STATE");
-    json_error_t err;
-
-    if (!state) {
-        fprintf(stderr, "NAAPD_TEST_STATE is not set (run through ctest)\n");
+    if (!(cfg.database_url = store_env("admin_url")))
         return -1;
-    }
-    snprintf(path, sizeof(path), "%s/env.json", state);
-    json_t *env = json_load_file(path, 0, &err);
-    const char *url = json_string_value(json_object_get(env, "admin_url"));
-    if (!url) {
-        fprintf(stderr, "%s: no admin_url (%s)\n", path, err.text);
-        json_decref(env);
-        return -1;
-    }
-    cfg.database_url = strdup(url);
-    json_decref(env);
     cfg.pg_statement_timeout_ms = 10000;
     cfg.pg_connect_timeout_s = 5;
     naap_db_init(&cfg);
@@ -56,7 +41,7 @@ static int setup(void)
                               " doc json, n bigint, score double precision)"),
                           NAAP_NO_PARAMS, NULL);
     if (rc != NAAP_OK) {
-        fprintf(stderr, "cannot create %s at %s: %s\n", table, url, naap_strerror(rc));
+        fprintf(stderr, "cannot create %s at %s: %s\n", table, cfg.database_url, naap_strerror(rc));
         return -1;
     }
     long affected = -1;

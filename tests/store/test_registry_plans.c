@@ -6,6 +6,7 @@
  * of the `stores` fixture ($NAAPD_TEST_STATE/env.json), dropped at the end. */
 
 #include "../unit/check.h"
+#include "store_env.h"
 #include "naap/arena.h"
 #include "naap/db.h"
 #include "naap/errors.h"
@@ -74,27 +75,18 @@ static void use(const char *url)
 
 static int setup(void)
 {
-    char path[1024], sql[256];
-    const char *state = getenv("NAAPD_TEST_STATE");
-    json_error_t err;
-
-    if (!state) {
-        fprintf(stderr, "NAAPD_TEST_STATE is not set (run through ctest)\n");
-        return -1;
-    }
-    snprintf(path, sizeof(path), "%s/env.json", state);
-    json_t *env = json_load_file(path, 0, &err);
-    const char *url = json_string_value(json_object_get(env, "admin_url"));
+    char sql[256];
+    char *url = store_env("admin_url");
     const char *slash = url ? strrchr(url, '/') : NULL;
+
     if (!slash) {
-        fprintf(stderr, "%s: no admin_url (%s)\n", path, err.text);
-        json_decref(env);
+        free(url);
         return -1;
     }
     snprintf(admin_url, sizeof(admin_url), "%s", url);
     snprintf(dbname, sizeof(dbname), "naap_plans_%d_%ld", (int)getpid(), (long)time(NULL));
     snprintf(test_url, sizeof(test_url), "%.*s/%s", (int)(slash - url), url, dbname);
-    json_decref(env);
+    free(url);
 
     cfg.pg_statement_timeout_ms = 20000;
     cfg.pg_connect_timeout_s = 5;

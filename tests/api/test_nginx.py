@@ -190,9 +190,12 @@ class NginxInFront(unittest.TestCase):
         self.assertEqual(int(r1.headers["X-RateLimit-Remaining"]) - 1,
                          int(r2.headers["X-RateLimit-Remaining"]))
         self.assertEqual(r1.headers["X-RateLimit-Remaining"], r3.headers["X-RateLimit-Remaining"])
-        lines = [e for e in self.naapd.log_json()
-                 if e.get("msg") == "request" and e.get("requestId") == r3.headers["X-Request-Id"]]
-        self.assertEqual([e["ip"] for e in lines], [ip2])
+        # the access line is written once the answer has been sent: wait for it
+        def lines():
+            return [e for e in self.naapd.log_json()
+                    if e.get("msg") == "request" and e.get("requestId") == r3.headers["X-Request-Id"]]
+        wait_until(lambda: lines(), timeout=10, what="the access log line of the request")
+        self.assertEqual([e["ip"] for e in lines()], [ip2])
 
     def test_y_burst_gets_nginx_429_and_naapd_stays_healthy(self):
         statuses = [self.get("/api/v1/auth/providers").status for _ in range(15)]

@@ -10,6 +10,12 @@
 
 /** {"success":true,"<key>":value} with status; value is stolen (teams, reviews' "data"). */
 void naap_respond_success(naap_request *req, int status, const char *key, json_t *value);
+/**
+ * Answers a write: on rc 0 naap_respond_success(status, key, value); otherwise value (may
+ * be NULL; stolen either way) is dropped and naap_respond_outcome(rc, message) answers.
+ */
+void naap_respond_result(naap_request *req, int rc, int status, const char *key, json_t *value,
+                         const char *message);
 /** 200 {"success":true,"message":message}. */
 void naap_respond_message(naap_request *req, const char *message);
 /**

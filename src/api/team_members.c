@@ -115,13 +115,9 @@ void naap_api_team_members_add(naap_request *req)
     }
     struct add_op op = {req, &c, user_id, v, NULL};
     /* a concurrent add of the same user loses on the unique (teamId, userId): 409 */
-    if ((rc = naap_db_tx(add_tx, &op, 0)) != NAAP_OK) {
-        json_decref(op.member);
-        naap_respond_outcome(req, rc, "User is already a team member");
-        return;
-    }
-    naap_team_invalidate(req, c.team.team_id, NULL);
-    naap_respond_success(req, 201, "member", op.member);
+    if ((rc = naap_db_tx(add_tx, &op, 0)) == NAAP_OK)
+        naap_team_invalidate(req, c.team.team_id, NULL);
+    naap_respond_result(req, rc, 201, "member", op.member, "User is already a team member");
 }
 
 /* ---- PUT /teams/:teamId/members/:memberId (api.md 4.9) ------------------------------ */
@@ -175,13 +171,9 @@ void naap_api_team_members_set_role(naap_request *req)
         return;
     }
     struct role_op op = {req, &c, &target, v[0].str, NULL};
-    if ((rc = naap_db_tx(role_tx, &op, 0)) != NAAP_OK) {
-        json_decref(op.member);
-        naap_respond_outcome(req, rc, "Team member not found");
-        return;
-    }
-    naap_team_invalidate(req, c.team.team_id, NULL);
-    naap_respond_success(req, 200, "member", op.member);
+    if ((rc = naap_db_tx(role_tx, &op, 0)) == NAAP_OK)
+        naap_team_invalidate(req, c.team.team_id, NULL);
+    naap_respond_result(req, rc, 200, "member", op.member, "Team member not found");
 }
 
 /* ---- DELETE /teams/:teamId/members/:memberId (api.md 4.10) -------------------------- */

@@ -118,13 +118,9 @@ void naap_api_team_access_set(naap_request *req)
         return;
     }
     struct access_op op = {req, &c, &target, &install, v, NULL};
-    if ((rc = naap_db_tx(access_tx, &op, 1)) != NAAP_OK) {
-        json_decref(op.access);
-        naap_respond_outcome(req, rc, "Team member not found");
-        return;
-    }
-    NAAP_INVALIDATE(naap_ns_my_plugins(req->arena, target.user_id));
-    naap_respond_success(req, 200, "access", op.access);
+    if ((rc = naap_db_tx(access_tx, &op, 1)) == NAAP_OK)
+        NAAP_INVALIDATE(naap_ns_my_plugins(req->arena, target.user_id));
+    naap_respond_result(req, rc, 200, "access", op.access, "Team member not found");
 }
 
 /* ---- GET /teams/:teamId/my-plugins (api.md 5.8, decisions.md "Details settled") ----- */
@@ -231,13 +227,9 @@ void naap_api_team_my_config(naap_request *req)
     struct my_config_op op = {req, &c, install.id, config, NULL};
     rc = config ? naap_db_tx(my_config_tx, &op, 1) : NAAP_ERR;
     free(config);
-    if (rc != NAAP_OK) {
-        json_decref(op.row);
-        naap_respond_outcome(req, rc, "Plugin installation not found");
-        return;
-    }
-    NAAP_INVALIDATE(naap_ns_my_plugins(req->arena, c.user_id));
-    naap_respond_success(req, 200, "config", op.row);
+    if (rc == NAAP_OK)
+        NAAP_INVALIDATE(naap_ns_my_plugins(req->arena, c.user_id));
+    naap_respond_result(req, rc, 200, "config", op.row, "Plugin installation not found");
 }
 
 /* ---- GET /teams/:teamId/plugins/:installId/merged-config (api.md 5.11) -------------- */

@@ -222,13 +222,9 @@ void naap_api_team_plugins_shared_config(naap_request *req)
     struct shared_op op = {req, &c, install.id, config, NULL};
     int rc = config ? naap_db_tx(shared_tx, &op, 0) : NAAP_ERR;
     free(config);
-    if (rc != NAAP_OK) {
-        json_decref(op.install);
-        naap_respond_outcome(req, rc, "Plugin installation not found");
-        return;
-    }
-    invalidate_plugins(req, c.team.team_id);
-    naap_respond_success(req, 200, "install", op.install);
+    if (rc == NAAP_OK)
+        invalidate_plugins(req, c.team.team_id);
+    naap_respond_result(req, rc, 200, "install", op.install, "Plugin installation not found");
 }
 
 /* ---- PATCH /teams/:teamId/plugins/:installId/toggle (api.md 5.5) -------------------- */

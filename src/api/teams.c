@@ -94,13 +94,9 @@ void naap_api_teams_create(naap_request *req)
     rc = naap_db_tx(create_tx, &op, 0);
     if (rc == NAAP_ECONFLICT) /* a concurrent create took the slug */
         rc = NAAP_EINVAL;
-    if (rc != NAAP_OK) {
-        json_decref(op.team);
-        naap_respond_outcome(req, rc, "Team slug already exists");
-        return;
-    }
-    NAAP_INVALIDATE(naap_ns_memberships(req->arena, c.user_id));
-    naap_respond_success(req, 201, "team", op.team);
+    if (rc == NAAP_OK)
+        NAAP_INVALIDATE(naap_ns_memberships(req->arena, c.user_id));
+    naap_respond_result(req, rc, 201, "team", op.team, "Team slug already exists");
 }
 
 /* ---- GET /teams, GET /teams/:teamId, GET /teams/role-permissions -------------------- */
@@ -191,13 +187,9 @@ void naap_api_teams_update(naap_request *req)
         return;
     struct update_op op = {req, &c, v, NULL};
     int rc = naap_db_tx(update_tx, &op, 0);
-    if (rc != NAAP_OK) {
-        json_decref(op.team);
-        naap_respond_outcome(req, rc, "Team not found");
-        return;
-    }
-    naap_team_invalidate(req, c.team.team_id, NULL);
-    naap_respond_success(req, 200, "team", op.team);
+    if (rc == NAAP_OK)
+        naap_team_invalidate(req, c.team.team_id, NULL);
+    naap_respond_result(req, rc, 200, "team", op.team, "Team not found");
 }
 
 /* ---- delete-impact, DELETE /teams/:teamId (api.md 4.5, 4.6) ------------------------- */

@@ -35,3 +35,14 @@ void naap_respond_outcome(naap_request *req, int rc, const char *message)
         naap_respond_store_error(req, rc);
     }
 }
+
+void naap_respond_result(naap_request *req, int rc, int status, const char *key, json_t *value,
+                         const char *message)
+{
+    if (rc == NAAP_OK) {
+        naap_respond_success(req, status, key, value);
+        return;
+    }
+    json_decref(value);
+    naap_respond_outcome(req, rc, message);
+}

@@ -37,11 +37,25 @@ int naap_auth_session(naap_request *req, enum naap_auth_extract how, const naap_
 const char *naap_auth_user_id(naap_request *req);
 
 /**
- * naap_auth_user_id for a JWT bearer only; NULL for any other token without asking a
- * store. For the rate limiter, which must count anonymous and opaque-token callers by
- * address before anything costs a query.
+ * The user a JWT bearer was signed for, once its signature and expiry hold, without
+ * asking a store (a revoked session's token still names its user); NULL for any other
+ * token. For the rate limiter, which counts before anything costs a query.
  */
 const char *naap_auth_user_id_signed(naap_request *req);
+
+/** What the strict Bearer of a request will be checked as, before it is. */
+typedef struct naap_auth_guess {
+    const char *sid;  /* the session naap_auth_session will check */
+    const char *user; /* whose it will turn out to be if valid (a JWT's sub, or the user the
+                         opaque token last belonged to in this process), or NULL */
+} naap_auth_guess;
+
+/**
+ * Predicts the session check of the request's strict Bearer for a read-ahead
+ * (naap/redis_prefetch.h): false when there is none to predict (no token, a JWT that
+ * does not verify, a token never looked up, or one this request has resolved already).
+ */
+bool naap_auth_predict(naap_request *req, naap_auth_guess *out);
 
 /**
  * For handlers that need a signed-in caller (strict Bearer): returns the session, or

@@ -9,6 +9,7 @@
 
 #include "naap/arena.h"
 #include "naap/config.h"
+#include "naap/redis.h"
 
 /* Cache-aside over Redis: the scaling guide's section 1.3 without its flaws.
  *
@@ -91,6 +92,20 @@ typedef struct naap_cache_ticket {
 /** Computes a value on a miss: 0 and a new reference in *out, or a NAAP_E* code. */
 typedef int (*naap_cache_compute)(void *arg, json_t **out);
 
+#define NAAP_CACHE_GEN_NAME_MAX (NAAP_CACHE_NS_MAX + 16)
+
+/** A hit's commands as this worker guesses them: [MGET generations, GET key, EXISTS guard]. */
+typedef struct naap_cache_plan {
+    char names[NAAP_CACHE_MAX_NAMESPACES + 1][NAAP_CACHE_GEN_NAME_MAX];
+    const char *mget[NAAP_CACHE_MAX_NAMESPACES + 2];
+    const char *get[2];
+    const char *exists[2];
+    char key[NAAP_CACHE_KEY_MAX];
+    int64_t guess[NAAP_CACHE_MAX_NAMESPACES + 1];
+    naap_redis_cmd cmds[3];
+    size_t ncmds;
+} naap_cache_plan;
+
 /**
  * What every process of a host knows about invalidations that did not reach Redis. It
  * lives in the cluster's shared memory (naap_cache_use_host_state before the first fork),
@@ -124,6 +139,13 @@ int naap_cache_ttl_seconds(int ttl);
  */
 int naap_cache_get_or_set(const naap_cache_key *key, naap_cache_compute compute, void *arg,
                           json_t **out, enum naap_cache_outcome *outcome);
+
+/**
+ * Fills plan with the commands naap_cache_lookup(key, ...) sends first when this worker
+ * can guess the generations, for a read-ahead (naap/redis_prefetch.h); false when it
+ * cannot (then the lookup goes another way, which is not predicted).
+ */
+bool naap_cache_plan_lookup(const naap_cache_key *key, naap_cache_plan *plan);
 
 /**
  * Looks a blob up. 0: a hit, *out filled with copies in arena. NAAP_ENOTFOUND: a miss

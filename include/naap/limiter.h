@@ -31,6 +31,20 @@ typedef struct naap_limit_result {
 void naap_limiter_hit(const char *key, const naap_limit_rule *rule, int memory_divisor,
                       naap_limit_result *out);
 
+/** The limiter's Redis command for one hit, as naap_limiter_hit would send it. */
+#define NAAP_LIMITER_ARGC 7
+typedef struct naap_limiter_call {
+    char duration[16], points[16], block[16];
+    const char *argv[NAAP_LIMITER_ARGC];
+} naap_limiter_call;
+
+/**
+ * Fills call with the command naap_limiter_hit(key, rule, ...) will send next on this
+ * thread (call->argv points at key: keep it alive), for a read-ahead (naap/redis_prefetch.h); false
+ * when it cannot be known (no Redis, the script not loaded yet, a key too long).
+ */
+bool naap_limiter_plan(const char *key, const naap_limit_rule *rule, naap_limiter_call *call);
+
 /**
  * The in-memory algorithm alone, at time now_ms: a bounded table (older entries are
  * evicted when full), safe across threads.

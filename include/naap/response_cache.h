@@ -41,6 +41,12 @@ typedef struct naap_cache_policy {
  * identify (no valid session for a per-user key) is never served from the cache.
  */
 int naap_response_cache_lookup(naap_request *req);
+/**
+ * The first commands naap_response_cache_lookup will send for req if its caller is user
+ * (NULL: anonymous), for a read-ahead (naap/redis_prefetch.h); false when none can be
+ * predicted (no policy, a per-session policy, no guess of the generations).
+ */
+bool naap_response_cache_plan(naap_request *req, const char *user, naap_cache_plan *plan);
 /** After the handler: stores a 2xx answer under the ticket, or gives the ticket up. */
 void naap_response_cache_store(naap_request *req);
 

@@ -42,6 +42,19 @@ bool naap_session_sid_is_ours(const char *sid);
  */
 int naap_session_create(const char *user_id, int64_t now_ms, naap_session *out);
 
+/** The one Redis command naap_session_check(sid, ...) sends first on a cached path. */
+typedef struct naap_session_call {
+    char key[128];
+    const char *argv[2];
+} naap_session_call;
+
+/**
+ * Fills call with the command naap_session_check(sid, now_ms, cache_ttl_ms, ...) will
+ * send first, for a read-ahead (naap/redis_prefetch.h); false when it sends none (no
+ * session cache, or sid known to have no row).
+ */
+bool naap_session_plan(const char *sid, int64_t now_ms, int cache_ttl_ms, naap_session_call *call);
+
 /**
  * Checks the row of sid at now_ms, through the Redis cache when cache_ttl_ms > 0 (the
  * longest an entry may live). Returns 0 with user id and expiry in *out; NAAP_ENOTFOUND

@@ -10,6 +10,9 @@
  * not Redis, so a flood of random tokens cannot grow Redis; the table is fixed-size (a
  * newer miss overwrites an older one in its slot) and stores digests, never tokens. */
 
+/** SHA-256 of sid into digest, and a slot index below count taken from it. */
+uint32_t naap_session_sid_slot(const char *sid, unsigned char digest[32], uint32_t count);
+
 /** Remembers that sid had no row at now_ms, for ttl_ms. */
 void naap_session_miss_put(const char *sid, int64_t now_ms, int64_t ttl_ms);
 /** True if sid is remembered as having no row at now_ms. */

@@ -11,6 +11,7 @@
 #include "naap/json.h"
 #include "naap/log.h"
 #include "naap/metrics.h"
+#include "naap/prefetch.h"
 #include "naap/ratelimit.h"
 #include "naap/response_cache.h"
 #include "naap/trust_proxy.h"
@@ -205,11 +206,12 @@ static int is_json_type(const char *type)
 }
 
 /* Run in this order on every routed request before its handler (api.md 1.2): CSRF, then
- * the rate limiter (route->tier, keyed by the caller the auth middleware resolves once),
- * then the response cache (route->cache). Each answers the request itself when it stops
- * it. */
+ * the read-ahead of the next three's Redis commands, then the rate limiter (route->tier, keyed by
+ * the caller the auth middleware resolves once), then the response cache (route->cache). Each
+ * answers the request itself when it stops it. */
 static const naap_middleware middleware[] = {
     naap_csrf_check,
+    naap_prefetch,
     naap_ratelimit_admit,
     naap_response_cache_lookup,
 };
@@ -252,11 +254,14 @@ static void dispatch(naap_server *srv, naap_request *req)
         naap_respond_error(req, 415, "Content-Type must be application/json");
         return;
     }
-    for (size_t i = 0; i < sizeof(middleware) / sizeof(*middleware); i++)
-        if (middleware[i](req) != NAAP_OK)
-            return;
-    req->match.route->handler(req);
-    naap_response_cache_store(req);
+    size_t i = 0;
+    while (i < sizeof(middleware) / sizeof(*middleware) && middleware[i](req) == NAAP_OK)
+        i++;
+    if (i == sizeof(middleware) / sizeof(*middleware)) {
+        req->match.route->handler(req);
+        naap_response_cache_store(req);
+    }
+    naap_prefetch_end(); /* nothing read ahead may outlive its request */
 }
 
 static size_t headers_size(struct MHD_Connection *conn)

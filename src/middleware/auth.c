@@ -3,6 +3,7 @@
 #include "naap/config.h"
 #include "naap/errors.h"
 #include "naap/jwt.h"
+#include "naap/session_hint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,8 @@ static int resolve(naap_request *req, const char *token, naap_session *out)
             return NAAP_EINVAL;
         rc = naap_session_check(token, now, cfg->session_cache_ttl_ms, out);
         out->legacy = true;
+        if (rc == NAAP_OK)
+            naap_session_hint_put(token, out->user_id);
     }
     return rc == NAAP_ENOTFOUND ? NAAP_EINVAL : rc;
 }
@@ -100,13 +103,48 @@ const char *naap_auth_user_id(naap_request *req)
     return naap_auth_session(req, NAAP_AUTH_BEARER, &s) == NAAP_OK ? s->user_id : NULL;
 }
 
-/* Resolving an opaque token costs a Redis GET and, on a miss, a PostgreSQL query; a JWT
- * is refused without either unless its signature holds. So only a JWT is resolved before
- * counting; anything else is counted (and blocked) by address first. */
+/* Verifies a JWT bearer as resolve() does first; false for anything else. */
+static bool verified_jwt(naap_request *req, const char *token, naap_jwt_claims *claims)
+{
+    const naap_config *cfg = req->cfg;
+    return token && token[0] && strlen(token) <= NAAP_JWT_MAX_LEN && naap_jwt_shaped(token) &&
+           naap_jwt_verify(cfg->jwt_secret, strlen(cfg->jwt_secret), token,
+                           naap_clock_epoch_ms() / 1000, true, claims) == NAAP_OK;
+}
+
+/* The user a JWT was signed for, once its signature and expiry hold: no store is asked,
+ * so the limiter counts before anything costs a lookup. A token whose session was revoked
+ * since still counts against the user it was issued to, which keeps a flood of them in
+ * that user's bucket; an opaque token proves nothing and is counted by address. */
 const char *naap_auth_user_id_signed(naap_request *req)
 {
+    naap_jwt_claims claims;
     const char *token = naap_auth_token(req, NAAP_AUTH_BEARER);
-    return token && naap_jwt_shaped(token) ? naap_auth_user_id(req) : NULL;
+    return verified_jwt(req, token, &claims) ? naap_arena_strdup(req->arena, claims.sub) : NULL;
+}
+
+bool naap_auth_predict(naap_request *req, naap_auth_guess *out)
+{
+    const naap_config *cfg = req->cfg;
+    const char *token = naap_auth_token(req, NAAP_AUTH_BEARER);
+    naap_jwt_claims claims;
+
+    memset(out, 0, sizeof(*out));
+    if (!token || (req->auth && strcmp(((struct naap_auth_memo *)req->auth)->token, token) == 0))
+        return false; /* nothing to check, or already checked */
+    if (verified_jwt(req, token, &claims)) {
+        out->sid = naap_arena_strdup(req->arena, claims.sid);
+        out->user = naap_arena_strdup(req->arena, claims.sub);
+        return true;
+    }
+    if (naap_jwt_shaped(token) || !legacy_acceptable(cfg, token) ||
+        strlen(token) > NAAP_JWT_MAX_LEN)
+        return false;
+    out->sid = token;
+    char user[NAAP_SESSION_HINT_USER_MAX + 1];
+    if (naap_session_hint_get(token, user, sizeof(user)))
+        out->user = naap_arena_strdup(req->arena, user);
+    return true;
 }
 
 const naap_session *naap_auth_require(naap_request *req)

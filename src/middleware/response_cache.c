@@ -108,42 +108,72 @@ static bool identify(naap_request *req, unsigned parts, struct id_parts *id)
     return true;
 }
 
-static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_key *key)
+/* The key for the caller id names (identify() fills it, or a prediction does). */
+static bool build_key_for(naap_request *req, const naap_cache_policy *p, struct id_parts *id,
+                          naap_cache_key *key)
 {
-    struct id_parts id = {.route = req->match.route->pattern};
-
-    if (!identify(req, p->parts, &id))
-        return false;
     memset(key, 0, sizeof(*key));
     key->prefix = "resp";
     key->ttl = p->ttl;
     for (int i = 0; i < NAAP_CACHE_MAX_NAMESPACES && p->namespaces[i]; i++)
-        if (!(key->namespaces[i] = expand(req, p->namespaces[i], id.user, id.session)))
+        if (!(key->namespaces[i] = expand(req, p->namespaces[i], id->user, id->session)))
             return false;
     if (p->parts & NAAP_CACHE_PART_PATH)
-        id.path = req->path;
+        id->path = req->path;
     if (p->parts & NAAP_CACHE_PART_QUERY)
-        id.query = naap_request_query_string(req);
+        id->query = naap_request_query_string(req);
     if ((p->parts & NAAP_CACHE_PART_PARAM) && p->param) {
-        id.param_name = p->param;
-        id.param_value = naap_request_param(req, p->param);
+        id->param_name = p->param;
+        id->param_value = naap_request_param(req, p->param);
     }
-    key->id = build_id(req->arena, &id);
-    if ((p->parts & NAAP_CACHE_PART_CSRF) && id.sid) {
+    key->id = build_id(req->arena, id);
+    if ((p->parts & NAAP_CACHE_PART_CSRF) && id->sid) {
         char *guard = naap_arena_alloc(req->arena, NAAP_CSRF_KEY_MAX);
-        naap_csrf_key(id.sid, guard);
+        naap_csrf_key(id->sid, guard);
         key->guard = guard;
     }
     return true;
 }
 
-int naap_response_cache_lookup(naap_request *req)
+static bool build_key(naap_request *req, const naap_cache_policy *p, naap_cache_key *key)
+{
+    struct id_parts id = {.route = req->match.route->pattern};
+    return identify(req, p->parts, &id) && build_key_for(req, p, &id, key);
+}
+
+/* The route's policy if req may be answered from the cache. */
+static const naap_cache_policy *cacheable(const naap_request *req)
 {
     const naap_cache_policy *policy = req->match.route ? req->match.route->cache : NULL;
+    if (!policy || (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0))
+        return NULL;
+    return policy;
+}
+
+bool naap_response_cache_plan(naap_request *req, const char *user, naap_cache_plan *plan)
+{
+    const naap_cache_policy *policy = cacheable(req);
+    struct id_parts id = {.route = req->match.route ? req->match.route->pattern : NULL};
+    naap_cache_key key;
+
+    /* a session's answers also key on what its check reads (the expiry): not predicted */
+    if (!policy || (policy->parts & NAAP_CACHE_PART_SESSION))
+        return false;
+    if (policy->parts & NAAP_CACHE_PART_USER) {
+        if (!user)
+            return false;
+        id.user = user;
+    }
+    return build_key_for(req, policy, &id, &key) && naap_cache_plan_lookup(&key, plan);
+}
+
+int naap_response_cache_lookup(naap_request *req)
+{
+    const naap_cache_policy *policy = cacheable(req);
     naap_cache_key key;
     naap_cache_blob blob;
 
-    if (!policy || (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0))
+    if (!policy)
         return NAAP_OK;
     if (!build_key(req, policy, &key))
         return NAAP_OK;

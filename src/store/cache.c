@@ -23,7 +23,7 @@
 #define LOG_EVERY_MS 5000
 #define LOCK_PREFIX "naap:lock:"
 #define LOCK_KEY_MAX (sizeof(LOCK_PREFIX) + NAAP_CACHE_KEY_MAX)
-#define GEN_NAME_MAX (NAAP_CACHE_NS_MAX + 16)
+#define GEN_NAME_MAX NAAP_CACHE_GEN_NAME_MAX
 
 static int ttl_short = 60, ttl_medium = 300, ttl_long = 600;
 
@@ -466,31 +466,61 @@ static void memo_put(const char *name, int64_t gen)
     atomic_store_explicit(&m[i].hash, h, memory_order_relaxed);
 }
 
+/* The guessed pipeline for key's n namespaces: false when a generation is not memoed. */
+static bool plan_guessed(const naap_cache_key *key, int n, naap_cache_plan *p)
+{
+    p->mget[0] = "MGET";
+    for (int i = 0; i <= n; i++) {
+        naap_cache_gen_key(i == 0 ? NULL : key->namespaces[i - 1], p->names[i], GEN_NAME_MAX);
+        p->mget[i + 1] = p->names[i];
+        if (!memo_get(p->names[i], &p->guess[i]))
+            return false;
+    }
+    if (naap_cache_key_build(key, p->guess[0], p->guess + 1, p->key, sizeof(p->key)) < 0)
+        return false;
+    p->get[0] = "GET";
+    p->get[1] = p->key;
+    p->exists[0] = "EXISTS";
+    p->exists[1] = key->guard;
+    p->cmds[0] = (naap_redis_cmd){n + 2, p->mget, NULL};
+    p->cmds[1] = (naap_redis_cmd){2, p->get, NULL};
+    p->cmds[2] = (naap_redis_cmd){2, p->exists, NULL};
+    p->ncmds = key->guard ? 3 : 2;
+    return true;
+}
+
+/* What lookup_paths checks before it asks Redis anything; -1 when it would not. */
+static int lookable(const naap_cache_key *key)
+{
+    int n = naap_cache_key_check(key);
+    if (n < 0 || naap_cache_ttl_seconds(key->ttl) <= 0 || !naap_redis_configured())
+        return -1;
+    return n;
+}
+
+bool naap_cache_plan_lookup(const naap_cache_key *key, naap_cache_plan *plan)
+{
+    int n = lookable(key);
+    /* a lost invalidation not yet covered makes the lookup bump first: not predicted */
+    if (n < 0 || atomic_load(&host->lost) != atomic_load(&host->covered))
+        return false;
+    return plan_guessed(key, n, plan);
+}
+
 /* A hit in one pipeline when the worker's guess of the generations holds: 0 with *hit
  * (a string reply the caller frees), else NAAP_ENOTFOUND and the caller asks the script
  * (t->key is then rebuilt there). */
 static int lookup_guessed(const naap_cache_key *key, int n, naap_cache_ticket *t, redisReply **hit)
 {
-    char names[NAAP_CACHE_MAX_NAMESPACES + 1][GEN_NAME_MAX];
-    const char *mget[NAAP_CACHE_MAX_NAMESPACES + 2] = {"MGET"};
-    const char *get[] = {"GET", t->key};
-    const char *exists[] = {"EXISTS", key->guard};
-    naap_redis_cmd cmds[] = {{n + 2, mget, NULL}, {2, get, NULL}, {2, exists, NULL}};
-    int64_t guess[NAAP_CACHE_MAX_NAMESPACES + 1];
+    naap_cache_plan p;
     redisReply *r[3] = {NULL, NULL, NULL};
-    size_t ncmds = key->guard ? 3 : 2;
     bool same = true;
     int rc = NAAP_ENOTFOUND;
 
-    for (int i = 0; i <= n; i++) {
-        naap_cache_gen_key(i == 0 ? NULL : key->namespaces[i - 1], names[i], GEN_NAME_MAX);
-        mget[i + 1] = names[i];
-        if (!memo_get(names[i], &guess[i]))
-            return NAAP_ENOTFOUND;
-    }
-    if (naap_cache_key_build(key, guess[0], guess + 1, t->key, sizeof(t->key)) < 0)
+    if (!plan_guessed(key, n, &p))
         return NAAP_ENOTFOUND;
-    if (naap_redis_pipeline(ncmds, cmds, r) != NAAP_OK)
+    memcpy(t->key, p.key, sizeof(t->key));
+    if (naap_redis_pipeline(p.ncmds, p.cmds, r) != NAAP_OK)
         return NAAP_ENOTFOUND;
     if (failed(r[0], "MGET") || r[0]->type != REDIS_REPLY_ARRAY || r[0]->elements != (size_t)n + 1)
         goto out;
@@ -502,8 +532,8 @@ static int lookup_guessed(const naap_cache_key *key, int n, naap_cache_ticket *t
             same = false;
             continue;
         }
-        same = same && gen == guess[i];
-        memo_put(names[i], gen);
+        same = same && gen == p.guess[i];
+        memo_put(p.names[i], gen);
     }
     bool guarded = !key->guard || (!failed(r[2], "EXISTS") && r[2]->type == REDIS_REPLY_INTEGER &&
                                    r[2]->integer == 1);
@@ -513,7 +543,7 @@ static int lookup_guessed(const naap_cache_key *key, int n, naap_cache_ticket *t
         rc = NAAP_OK;
     }
 out:
-    for (size_t i = 0; i < ncmds; i++)
+    for (size_t i = 0; i < p.ncmds; i++)
         freeReplyObject(r[i]);
     return rc;
 }

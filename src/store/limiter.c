@@ -24,8 +24,26 @@ static const char script[] = "local consumed = redis.call('incr', KEYS[1])\n"
  * again after Redis forgets it (restart, failover: NOSCRIPT). */
 static _Thread_local char script_sha[41];
 
-static redisReply *run_script(const char *key, const char *duration, const char *points,
-                              const char *block)
+static void format_call(const char *key, const naap_limit_rule *rule, naap_limiter_call *call)
+{
+    snprintf(call->duration, sizeof(call->duration), "%d", rule->duration_ms);
+    snprintf(call->points, sizeof(call->points), "%d", rule->points);
+    snprintf(call->block, sizeof(call->block), "%d", rule->block_ms);
+    const char *argv[] = {"EVALSHA",      script_sha,   "1",        key,
+                          call->duration, call->points, call->block};
+    memcpy(call->argv, argv, sizeof(argv));
+}
+
+bool naap_limiter_plan(const char *key, const naap_limit_rule *rule, naap_limiter_call *call)
+{
+    /* before the script is known the hit goes EVAL's way, which cannot be predicted */
+    if (!naap_redis_configured() || !script_sha[0])
+        return false;
+    format_call(key, rule, call);
+    return true;
+}
+
+static redisReply *run_script(naap_limiter_call *call)
 {
     if (!script_sha[0]) {
         const char *argv[] = {"SCRIPT", "LOAD", script};
@@ -37,13 +55,14 @@ static redisReply *run_script(const char *key, const char *duration, const char 
         memcpy(script_sha, r->str, 41);
         freeReplyObject(r);
     }
-    const char *argv[] = {"EVALSHA", script_sha, "1", key, duration, points, block};
-    redisReply *r = naap_redis_command(7, argv, NULL);
+    redisReply *r = naap_redis_command(NAAP_LIMITER_ARGC, call->argv, NULL);
     if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
         freeReplyObject(r);
-        argv[0] = "EVAL";
-        argv[1] = script; /* EVAL also puts it back in the script cache */
-        r = naap_redis_command(7, argv, NULL);
+        const char *again[NAAP_LIMITER_ARGC];
+        memcpy(again, call->argv, sizeof(again));
+        again[0] = "EVAL";
+        again[1] = script; /* EVAL also puts it back in the script cache */
+        r = naap_redis_command(NAAP_LIMITER_ARGC, again, NULL);
     }
     return r;
 }
@@ -51,12 +70,13 @@ static redisReply *run_script(const char *key, const char *duration, const char 
 void naap_limiter_hit(const char *key, const naap_limit_rule *rule, int memory_divisor,
                       naap_limit_result *out)
 {
-    char duration[16], points[16], block[16];
+    naap_limiter_call call;
+    redisReply *r = NULL;
 
-    snprintf(duration, sizeof(duration), "%d", rule->duration_ms);
-    snprintf(points, sizeof(points), "%d", rule->points);
-    snprintf(block, sizeof(block), "%d", rule->block_ms);
-    redisReply *r = naap_redis_configured() ? run_script(key, duration, points, block) : NULL;
+    if (naap_redis_configured()) {
+        format_call(key, rule, &call);
+        r = run_script(&call);
+    }
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
         r->element[0]->type == REDIS_REPLY_INTEGER && r->element[1]->type == REDIS_REPLY_INTEGER) {
         out->limit = rule->points;

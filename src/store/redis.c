@@ -4,6 +4,7 @@
 #include "naap/errors.h"
 #include "naap/log.h"
 #include "naap/metrics.h"
+#include "naap/redis_prefetch.h"
 #include "naap/thread_registry.h"
 
 #include <errno.h>
@@ -241,6 +242,9 @@ redisReply *naap_redis_command(int argc, const char **argv, const size_t *lens)
 {
     if (!enabled)
         return NULL;
+    redisReply *ahead = naap_redis_prefetched(argc, argv, lens);
+    if (ahead)
+        return ahead;
     for (int attempt = 0; attempt < 2; attempt++) {
         redisContext *ctx = context();
         if (!ctx)
@@ -289,6 +293,8 @@ int naap_redis_pipeline(size_t n, const naap_redis_cmd *cmds, redisReply **repli
         replies[i] = NULL;
     if (!enabled)
         return NAAP_EUNAVAILABLE;
+    if (naap_redis_prefetched_all(n, cmds, replies))
+        return NAAP_OK;
     for (int attempt = 0; attempt < 2; attempt++) {
         redisContext *ctx = context();
         if (!ctx)

@@ -246,6 +246,16 @@ out:
     return rc;
 }
 
+bool naap_session_plan(const char *sid, int64_t now_ms, int cache_ttl_ms, naap_session_call *call)
+{
+    if (cache_ttl_ms <= 0 || naap_session_miss_has(sid, now_ms))
+        return false;
+    cache_key("naap:session:", sid, call->key, sizeof(call->key));
+    call->argv[0] = "GET";
+    call->argv[1] = call->key;
+    return true;
+}
+
 int naap_session_check(const char *sid, int64_t now_ms, int cache_ttl_ms, naap_session *out)
 {
     char key[128];

@@ -14,12 +14,17 @@ struct slot {
 static struct slot slots[SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct slot *slot_of(const char *sid, unsigned char digest[SHA256_DIGEST_LENGTH])
+uint32_t naap_session_sid_slot(const char *sid, unsigned char digest[32], uint32_t count)
 {
     SHA256((const unsigned char *)sid, strlen(sid), digest);
     uint32_t h;
     memcpy(&h, digest, sizeof(h));
-    return &slots[h % SLOTS];
+    return h % count;
+}
+
+static struct slot *slot_of(const char *sid, unsigned char digest[SHA256_DIGEST_LENGTH])
+{
+    return &slots[naap_session_sid_slot(sid, digest, SLOTS)];
 }
 
 void naap_session_miss_put(const char *sid, int64_t now_ms, int64_t ttl_ms)

@@ -76,6 +76,10 @@ typedef struct naap_cache_blob {
     size_t body_len;
     const char *gzip; /* the gzip of body, or NULL */
     size_t gzip_len;
+    const char *etag; /* the ETag of the answer, or NULL: stored so a hit need not hash */
+    /* After a hit: what body and gzip point into (the Redis reply they came in), released
+     * by naap_cache_hold_release, once, by whoever holds it last. NULL otherwise. */
+    void *hold;
 } naap_cache_blob;
 
 /**
@@ -148,12 +152,16 @@ int naap_cache_get_or_set(const naap_cache_key *key, naap_cache_compute compute,
 bool naap_cache_plan_lookup(const naap_cache_key *key, naap_cache_plan *plan);
 
 /**
- * Looks a blob up. 0: a hit, *out filled with copies in arena. NAAP_ENOTFOUND: a miss
- * (Redis down and malformed keys included); compute the answer, then
- * naap_cache_fill(t, ...) if it may be cached, else naap_cache_release(t).
+ * Looks a blob up. 0: a hit, *out filled: its type and ETag copied into arena, its body
+ * and gzip pointing into out->hold, which the caller must release with
+ * naap_cache_hold_release (or hand on to whatever sends the body). NAAP_ENOTFOUND: a
+ * miss (Redis down and malformed keys included), nothing to release; compute the answer,
+ * then naap_cache_fill(t, ...) if it may be cached, else naap_cache_release(t).
  */
 int naap_cache_lookup(const naap_cache_key *key, naap_arena *arena, naap_cache_blob *out,
                       naap_cache_ticket *t);
+/** Releases a hit's hold (naap_cache_blob.hold); NULL is ignored. */
+void naap_cache_hold_release(void *hold);
 /** Stores blob under the ticket's key (if this caller holds the lock) and unlocks. */
 void naap_cache_fill(naap_cache_ticket *t, const naap_cache_blob *blob);
 /** Gives the ticket's lock up without storing anything (the answer was not cacheable). */
@@ -202,9 +210,17 @@ int naap_cache_key_build(const naap_cache_key *key, int64_t epoch, const int64_t
 
 /* ---- blob encoding (src/store/cache_blob.c), pure ---------------------------------- */
 
-/** Serializes blob into a new malloc'd buffer (*len bytes); NULL if its type has a newline. */
+/**
+ * Serializes blob into a new malloc'd buffer (*len bytes); NULL if its type has a newline
+ * or its ETag is not a plain token (printable ASCII, no space).
+ */
 char *naap_cache_blob_encode(const naap_cache_blob *blob, size_t *len);
-/** Parses what encode wrote into copies in arena (NUL-terminated). Returns 0 or NAAP_EINVAL. */
+/**
+ * Parses what encode wrote (or its version 1, without an ETag): type and ETag as
+ * NUL-terminated copies in arena, body and gzip pointing into data (not NUL-terminated),
+ * hold NULL. Returns 0, or NAAP_EINVAL for anything else, a gzip whose framing does not
+ * fit the body included.
+ */
 int naap_cache_blob_decode(const char *data, size_t len, naap_arena *arena, naap_cache_blob *out);
 
 #endif

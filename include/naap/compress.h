@@ -49,8 +49,8 @@ int naap_compress_deflate(const void *in, size_t len, char **out, size_t *outlen
 bool naap_compress_gzip_matches(const char *gzip, size_t len, const char *body, size_t body_len);
 /**
  * The response filter (server.c, after the ETag filter): compresses req->res in place,
- * or sends res.gzip_body when it is the gzip of the body, adding Content-Encoding and
- * Vary and weakening a strong ETag.
+ * or sends res.gzip_body when it is trusted or its trailer proves it is the gzip of the
+ * body, adding Content-Encoding and Vary and weakening a strong ETag.
  */
 void naap_compress_filter(naap_request *req);
 

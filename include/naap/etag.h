@@ -20,6 +20,12 @@ void naap_etag_make(const void *body, size_t len, char out[NAAP_ETAG_MAX]);
  */
 bool naap_etag_matches(const char *if_none_match, const char *etag);
 /**
+ * The ETag req's response goes out with: the handler's (or a cache hit's) ETag header,
+ * else Express's tag of a JSON body, which it then adds as the header; NULL for a
+ * response that gets none. The filter uses it; so does the response cache, to store it.
+ */
+const char *naap_etag_of(naap_request *req);
+/**
  * The response filter (server.c, before compression): gives every JSON body an ETag
  * unless the handler set one, and turns a fresh GET/HEAD 2xx into a 304, which is sent
  * like a HEAD (the 200's headers, no body).

@@ -29,16 +29,24 @@ typedef struct naap_header {
 } naap_header;
 
 typedef struct naap_response {
-    int status; /* 0 until a handler responds */
-    char *body; /* malloc'd, handed to libmicrohttpd */
+    int status;       /* 0 until a handler responds */
+    const char *body; /* handed to libmicrohttpd, which calls release(hold) when done */
     size_t body_len;
+    /* What keeps body alive: free and body itself for a body a handler built; for a
+     * response-cache hit, the Redis reply body points into (no copy). NULL: static. */
+    void (*release)(void *hold);
+    void *hold;
     const char *content_type;
     naap_header *headers;
-    /* Optional gzip of exactly body (e.g. stored next to it by the response cache), in
-     * storage that outlives the response, such as the request arena: the compression
-     * filter sends it instead of compressing body again. */
+    /* Optional gzip of exactly body: the compression filter sends it instead of
+     * compressing body again. Cleared whenever the body is replaced. */
     const char *gzip_body;
     size_t gzip_len;
+    /* false: gzip_body lives in storage that outlives the response (the request arena)
+     * and is sent, copied, only if its trailer proves it is the gzip of body. true: it
+     * was stored with body in one cache entry and lives in the same hold, so it is sent
+     * in place, unchecked (issue 15: a crc32 of the body per hit). */
+    bool gzip_trusted;
 } naap_response;
 
 struct naap_request {
@@ -107,6 +115,15 @@ void naap_respond_body(naap_request *req, int status, char *body, size_t len,
                        const char *content_type);
 /** Answers with no body. */
 void naap_respond_empty(naap_request *req, int status);
+/**
+ * Replaces the response's body with len bytes at body, kept alive until release(hold)
+ * (NULL: static storage), releasing the body it had and forgetting that one's gzip.
+ * Status and type are left as they are.
+ */
+void naap_response_set_body(naap_response *res, const char *body, size_t len,
+                            void (*release)(void *), void *hold);
+/** Releases the response's body (what an unsent response must do before it is dropped). */
+void naap_response_drop_body(naap_response *res);
 /** Adds a response header; name and value are copied into the request arena. */
 void naap_response_header(naap_request *req, const char *name, const char *value);
 

@@ -284,24 +284,29 @@ void naap_compress_filter(naap_request *req)
         naap_response_header(req, "Vary", "Accept-Encoding");
     if (plan.encoding == NAAP_ENCODING_IDENTITY)
         return;
-    /* a cached gzip is used only if its trailer proves it is this very body: a handler
-     * that answered again after one was attached must not send the old one */
-    if (plan.encoding == NAAP_ENCODING_GZIP &&
-        naap_compress_gzip_matches(res->gzip_body, res->gzip_len, res->body, res->body_len)) {
-        out = naap_xmalloc(res->gzip_len);
-        memcpy(out, res->gzip_body, res->gzip_len);
-        outlen = res->gzip_len;
-    } else if ((plan.encoding == NAAP_ENCODING_GZIP
-                    ? naap_compress_gzip(res->body, res->body_len, &out, &outlen)
-                    : naap_compress_deflate(res->body, res->body_len, &out, &outlen)) != NAAP_OK) {
-        naap_log_warn("compression failed; sending the body uncompressed");
-        return;
+    if (plan.encoding == NAAP_ENCODING_GZIP && res->gzip_body && res->gzip_trusted) {
+        /* stored with this body under one cache entry and held with it: sent in place */
+        res->body = res->gzip_body;
+        res->body_len = res->gzip_len;
+        res->gzip_body = NULL;
+        res->gzip_len = 0;
+        res->gzip_trusted = false;
+    } else {
+        /* any other gzip is used only if its trailer proves it is this very body */
+        if (plan.encoding == NAAP_ENCODING_GZIP &&
+            naap_compress_gzip_matches(res->gzip_body, res->gzip_len, res->body, res->body_len)) {
+            out = naap_xmalloc(res->gzip_len);
+            memcpy(out, res->gzip_body, res->gzip_len);
+            outlen = res->gzip_len;
+        } else if ((plan.encoding == NAAP_ENCODING_GZIP
+                        ? naap_compress_gzip(res->body, res->body_len, &out, &outlen)
+                        : naap_compress_deflate(res->body, res->body_len, &out, &outlen)) !=
+                   NAAP_OK) {
+            naap_log_warn("compression failed; sending the body uncompressed");
+            return;
+        }
+        naap_response_set_body(res, out, outlen, free, out);
     }
-    free(res->body);
-    res->body = out;
-    res->body_len = outlen;
-    res->gzip_body = NULL;
-    res->gzip_len = 0;
     naap_response_header(req, "Content-Encoding",
                          plan.encoding == NAAP_ENCODING_GZIP ? "gzip" : "deflate");
     /* RFC 9110 8.8.1: the encoded bytes differ, so a strong validator no longer holds */

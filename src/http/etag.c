@@ -96,22 +96,28 @@ static bool wants_reload(naap_request *req)
     return false;
 }
 
-void naap_etag_filter(naap_request *req)
+const char *naap_etag_of(naap_request *req)
 {
     naap_response *res = &req->res;
-    const char *etag = NULL;
     char tag[NAAP_ETAG_MAX];
 
     if (!res->body || !is_json(res->content_type))
-        return;
-    for (naap_header *h = res->headers; h && !etag; h = h->next)
+        return NULL;
+    for (naap_header *h = res->headers; h; h = h->next)
         if (strcasecmp(h->name, "ETag") == 0)
-            etag = h->value;
-    if (!etag) {
-        naap_etag_make(res->body, res->body_len, tag);
-        naap_response_header(req, "ETag", tag);
-        etag = tag;
-    }
+            return h->value;
+    naap_etag_make(res->body, res->body_len, tag);
+    naap_response_header(req, "ETag", tag);
+    return req->res.headers->value; /* the arena's copy, just added in front */
+}
+
+void naap_etag_filter(naap_request *req)
+{
+    naap_response *res = &req->res;
+    const char *etag = naap_etag_of(req);
+
+    if (!etag)
+        return;
     /* RFC 9110 13.2.1: preconditions apply only to an answer that would be 2xx, so an
      * error keeps its status even when its ETag matches */
     if (res->status < 200 || res->status > 299)

@@ -107,12 +107,34 @@ void naap_response_header(naap_request *req, const char *name, const char *value
     req->res.headers = h;
 }
 
+void naap_response_drop_body(naap_response *res)
+{
+    if (res->release)
+        res->release(res->hold);
+    res->body = NULL;
+    res->body_len = 0;
+    res->release = NULL;
+    res->hold = NULL;
+    /* a gzip belongs to the body it was made from; whatever replaces it must not get it */
+    res->gzip_body = NULL;
+    res->gzip_len = 0;
+    res->gzip_trusted = false;
+}
+
+void naap_response_set_body(naap_response *res, const char *body, size_t len,
+                            void (*release)(void *), void *hold)
+{
+    naap_response_drop_body(res); /* a second respond replaces the first, never leaks it */
+    res->body = body;
+    res->body_len = len;
+    res->release = release;
+    res->hold = hold;
+}
+
 static void set_body(naap_request *req, int status, char *body, size_t len, const char *type)
 {
-    free(req->res.body); /* a second respond replaces the first, never leaks it */
+    naap_response_set_body(&req->res, body, len, body ? free : NULL, body);
     req->res.status = status;
-    req->res.body = body;
-    req->res.body_len = len;
     req->res.content_type = type;
 }
 

@@ -96,7 +96,7 @@ static naap_request *request_new(naap_server *srv, struct MHD_Connection *conn, 
 
 static void request_free(naap_request *req)
 {
-    free(req->res.body);
+    naap_response_drop_body(&req->res); /* set when libmicrohttpd never took it */
     naap_buf_reset(&req->body);
     json_decref(req->json);
     naap_arena_free(req->arena);
@@ -165,9 +165,15 @@ static enum MHD_Result queue_response(naap_server *srv, naap_request *req)
     naap_etag_filter(req);
     naap_compress_filter(req);
     if (res->body) {
-        r = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
-        if (r)
-            res->body = NULL; /* libmicrohttpd owns it now */
+        /* sent from where it is, and released when libmicrohttpd is done with it (whatever
+         * the request's own lifetime): a cache hit's body stays in its Redis reply. The
+         * cast is libmicrohttpd's signature; it only reads the buffer. */
+        r = MHD_create_response_from_buffer_with_free_callback_cls(res->body_len, (void *)res->body,
+                                                                   res->release, res->hold);
+        if (r) { /* libmicrohttpd owns it now */
+            res->release = NULL;
+            naap_response_drop_body(res);
+        }
     } else {
         r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     }

@@ -1,5 +1,4 @@
 #include "naap/response_cache.h"
-#include "naap/alloc.h"
 #include "naap/auth.h"
 #include "naap/buf.h"
 #include "naap/cache_ns.h"
@@ -7,6 +6,7 @@
 #include "naap/crypto.h"
 #include "naap/csrf_store.h"
 #include "naap/errors.h"
+#include "naap/etag.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -179,16 +179,18 @@ int naap_response_cache_lookup(naap_request *req)
         return NAAP_OK;
     naap_cache_ticket *ticket = naap_arena_alloc(req->arena, sizeof(*ticket));
     if (naap_cache_lookup(&key, req->arena, &blob, ticket) == NAAP_OK) {
-        char *body = naap_xmalloc(blob.body_len + 1);
-        memcpy(body, blob.body, blob.body_len);
-        body[blob.body_len] = '\0';
-        free(req->res.body);
+        /* the body goes out from the Redis reply it came in, which the response now
+         * holds; so does the gzip written with it, sent unchecked (compress.h) */
+        naap_response_set_body(&req->res, blob.body, blob.body_len, naap_cache_hold_release,
+                               blob.hold);
         req->res.status = blob.status;
-        req->res.body = body;
-        req->res.body_len = blob.body_len;
         req->res.content_type = blob.content_type;
-        req->res.gzip_body = blob.gzip; /* in the arena; the compressor checks it matches */
+        req->res.gzip_body = blob.gzip;
         req->res.gzip_len = blob.gzip_len;
+        req->res.gzip_trusted = blob.gzip != NULL;
+        /* the tag stored with the body is the filter's own, so the hit does not hash */
+        if (blob.etag)
+            naap_response_header(req, "ETag", blob.etag);
         naap_response_header(req, "X-Cache", "HIT");
         return NAAP_DONE;
     }
@@ -209,7 +211,13 @@ void naap_response_cache_store(naap_request *req)
         naap_cache_release(ticket);
         return;
     }
-    naap_cache_blob blob = {res->status, res->content_type, res->body, res->body_len, NULL, 0};
+    naap_cache_blob blob = {
+        .status = res->status,
+        .content_type = res->content_type,
+        .body = res->body,
+        .body_len = res->body_len,
+        .etag = naap_etag_of(req), /* also set on this answer: the filter finds it */
+    };
     char *gz = NULL;
     size_t gzlen = 0;
     /* compressed once here, then served from the cache to every client that takes gzip */

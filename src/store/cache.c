@@ -901,13 +901,18 @@ int naap_cache_lookup(const naap_cache_key *key, naap_arena *arena, naap_cache_b
     memset(out, 0, sizeof(*out));
     if (lookup_raw(key, t, &hit) != NAAP_OK)
         return NAAP_ENOTFOUND;
-    int rc = naap_cache_blob_decode(hit->str, hit->len, arena, out);
-    freeReplyObject(hit);
-    if (rc != NAAP_OK) {
+    if (naap_cache_blob_decode(hit->str, hit->len, arena, out) != NAAP_OK) {
+        freeReplyObject(hit);
         log_throttled("value under %s is not a cached answer", t->key);
         return NAAP_ENOTFOUND;
     }
+    out->hold = hit; /* body and gzip point into it: no copy of a big value */
     return NAAP_OK;
+}
+
+void naap_cache_hold_release(void *hold)
+{
+    freeReplyObject(hold);
 }
 
 void naap_cache_fill(naap_cache_ticket *t, const naap_cache_blob *blob)

@@ -4,9 +4,10 @@ import os
 import sys
 import unittest
 import urllib.parse
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import DataStores, Naapd, NaapdTestCase, psql  # noqa: E402
+from naaptest import DataStores, Naapd, NaapdTestCase, express_etag, psql, redis_cmd  # noqa: E402
 
 ENV = {"PASSWORD_ITERATIONS": "1000", "RATE_LIMIT_ENABLED": "false"}
 
@@ -350,6 +351,91 @@ class RegistryWrites(RegistryBase):
         z = self.naapd.request("GET", path, headers={"Accept-Encoding": "gzip"})
         self.assertEqual(z.decoded(), first.body)
         self.assertEqual(z.headers.get("Content-Encoding"), "gzip")
+
+
+class MarketplaceHits(RegistryBase):
+    """What a response-cache hit sends (issue 15): the entry's body, its stored gzip and
+    its stored ETag, exactly what the miss that filled it sent."""
+
+    GZ = {"Accept-Encoding": "gzip"}
+
+    def get(self, path, method="GET", **headers):
+        return self.naapd.request(method, path, headers=headers)
+
+    def entry(self, body):
+        """The Redis key and value of the response-cache entry holding body."""
+        url = self.naapd.redis_url
+        for key in redis_cmd(url, "KEYS", "naap:c:resp:*"):
+            value = redis_cmd(url, "GET", key)
+            head, _, rest = (value or b"").partition(b"\n")
+            fields = head.split(b" ")
+            if len(fields) > 3 and rest[:int(fields[2])] == body:
+                return key, fields
+        self.fail("no cache entry holds the body")
+
+    def test_a_hit_carries_the_etag_and_gzip_of_the_miss_that_filled_it(self):
+        path = "/api/v1/registry/packages?sort=name&limit=50"
+        miss = self.get(path, **self.GZ)
+        self.assertEqual((miss.status, miss.headers["X-Cache"]), (200, "MISS"))
+        self.assertEqual(miss.headers.get("Content-Encoding"), "gzip")
+        body = miss.decoded()
+        etag = miss.headers["ETag"]
+        self.assertEqual(etag, express_etag(body))
+        # stored with the entry, so a hit does not hash the body again
+        _, fields = self.entry(body)
+        self.assertEqual((fields[0], fields[4].decode()), (b"naap-blob/2", etag))
+
+        hit = self.get(path, **self.GZ)
+        self.assertEqual((hit.status, hit.headers["X-Cache"]), (200, "HIT"))
+        self.assertEqual(hit.headers.get("Content-Encoding"), "gzip")
+        self.assertEqual(hit.body, miss.body)  # the stored gzip, byte for byte
+        self.assertEqual(hit.headers["ETag"], etag)
+        self.assertIn("Accept-Encoding", hit.headers["Vary"])
+        # a client that takes no gzip gets the identity body, same tag
+        plain = self.get(path)
+        self.assertEqual((plain.headers["X-Cache"], plain.body), ("HIT", body))
+        self.assertIsNone(plain.headers.get("Content-Encoding"))
+        self.assertEqual(plain.headers["ETag"], etag)
+        self.assertEqual(int(plain.headers["Content-Length"]), len(body))
+
+        # If-None-Match on a hit: 304 with the 200's headers, for both encodings
+        for headers, sent in ((self.GZ, hit), ({}, plain)):
+            r = self.get(path, **headers, **{"If-None-Match": etag})
+            self.assertEqual((r.status, r.body, r.headers["X-Cache"]), (304, b"", "HIT"))
+            self.assertEqual(r.headers["ETag"], etag)
+            self.assertEqual(r.headers.get("Content-Encoding"), sent.headers.get("Content-Encoding"))
+            self.assertEqual(r.headers["Content-Length"], sent.headers["Content-Length"])
+        # HEAD of a hit: the GET's headers, no body
+        for headers, sent in ((self.GZ, hit), ({}, plain)):
+            r = self.get(path, "HEAD", **headers)
+            self.assertEqual((r.status, r.body, r.headers["X-Cache"]), (200, b"", "HIT"))
+            for name in ("ETag", "Content-Length", "Content-Type", "Vary", "Cache-Control"):
+                self.assertEqual(r.headers[name], sent.headers[name], name)
+            self.assertEqual(r.headers.get("Content-Encoding"), sent.headers.get("Content-Encoding"))
+        # deflate is compressed from the hit's body
+        r = self.get(path, **{"Accept-Encoding": "deflate"})
+        self.assertEqual((r.headers["X-Cache"], r.headers["Content-Encoding"]), ("HIT", "deflate"))
+        self.assertEqual(zlib.decompress(r.body), body)
+
+    def test_an_entry_of_the_previous_format_is_served_right_or_missed(self):
+        path = "/api/v1/registry/packages?sort=name&limit=49"
+        miss = self.get(path)
+        self.assertEqual(miss.headers["X-Cache"], "MISS")
+        key, _ = self.entry(miss.body)
+        url = self.naapd.redis_url
+        # version 1 had no ETag: its hit hashes the body it serves
+        old = b'{"packages":[],"total":0,"page":1,"limit":49,"totalPages":0}'
+        v1 = b"naap-blob/1 200 %d 0 application/json; charset=utf-8\n%s" % (len(old), old)
+        redis_cmd(url, "SET", key, v1, "KEEPTTL")
+        for headers in ({}, self.GZ):
+            r = self.get(path, **headers)
+            self.assertEqual((r.status, r.headers["X-Cache"], r.body), (200, "HIT", old))
+            self.assertEqual(r.headers["ETag"], express_etag(old))
+        # a version this build does not know is a miss, answered from the database
+        redis_cmd(url, "SET", key, b"naap-blob/9" + v1[11:], "KEEPTTL")
+        r = self.get(path)
+        self.assertEqual((r.status, r.headers["X-Cache"], r.body), (200, "MISS", miss.body))
+        self.assertEqual(r.headers["ETag"], miss.headers["ETag"])
 
 
 class MarketplaceWithoutPostgres(unittest.TestCase):

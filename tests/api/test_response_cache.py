@@ -13,7 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import DataStores, Naapd, psql, redis_cmd, shared_stores, wait_until  # noqa: E402
+from naaptest import (DataStores, Naapd, express_etag, psql, redis_cmd,  # noqa: E402
+                      shared_stores, wait_until)
 
 ENV = {"PASSWORD_ITERATIONS": "1000", "RATE_LIMIT_ENABLED": "false"}
 
@@ -62,6 +63,9 @@ class MeCache(unittest.TestCase):
         second = me(self.naapd, token)
         self.assertEqual(second.headers["X-Cache"], "HIT")
         self.assertEqual(second.body, first.body)
+        # the hit's tag is the one its miss sent (stored with the entry), Express's own
+        self.assertEqual(second.headers["ETag"], first.headers["ETag"])
+        self.assertEqual(first.headers["ETag"], express_etag(first.body))
         self.assertEqual(second.headers["Cache-Control"], "no-store, no-cache, must-revalidate")
         # gzip of a hit decompresses to the identity body (stored compressed once)
         z = me(self.naapd, token, **{"Accept-Encoding": "gzip"})

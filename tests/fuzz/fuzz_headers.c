@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     (void)naap_request_query(&req, "offset");
     (void)naap_parse_count(v[4], 1000, &count);
-    free(req.res.body);
+    naap_response_drop_body(&req.res);
     naap_arena_free(req.arena);
     fuzz_free_fields(f, n);
     return 0;

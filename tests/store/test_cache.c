@@ -5,6 +5,7 @@
 #include "store_env.h"
 #include "naap/arena.h"
 #include "naap/cache.h"
+#include "naap/compress.h"
 #include "naap/clock.h"
 #include "naap/errors.h"
 #include "naap/redis.h"
@@ -201,8 +202,16 @@ static void test_blob_and_ttl(void)
 {
     naap_arena *arena = naap_arena_new();
     naap_cache_ticket t;
-    naap_cache_blob out,
-        in = {200, "application/json; charset=utf-8", "{\"x\":1}", 7, "\x1f\x8b\x08\0binary\0", 11};
+    char *gz = NULL;
+    size_t gzlen = 0;
+    CHECK(naap_compress_gzip("{\"x\":1}", 7, &gz, &gzlen) == NAAP_OK);
+    naap_cache_blob out, in = {.status = 200,
+                               .content_type = "application/json; charset=utf-8",
+                               .body = "{\"x\":1}",
+                               .body_len = 7,
+                               .gzip = gz,
+                               .gzip_len = gzlen,
+                               .etag = "W/\"7-tag\""};
     naap_cache_key k = {"resp", "/api/v1/teams?x=1", {"user:1", "team:3"}, 100, NULL};
 
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND);
@@ -221,8 +230,15 @@ static void test_blob_and_ttl(void)
     CHECK(out.status == 200);
     CHECK_STR(out.content_type, "application/json; charset=utf-8");
     CHECK(out.body_len == 7 && memcmp(out.body, "{\"x\":1}", 7) == 0);
-    CHECK(out.gzip_len == 11 && memcmp(out.gzip, in.gzip, 11) == 0);
+    CHECK(out.gzip_len == gzlen && memcmp(out.gzip, in.gzip, gzlen) == 0);
+    CHECK_STR(out.etag, "W/\"7-tag\"");
+    /* body and gzip are read in the reply they came in, which the caller now holds */
+    redisReply *held = out.hold;
+    CHECK(held && held->type == REDIS_REPLY_STRING);
+    CHECK(held && out.body > held->str && out.gzip + gzlen == held->str + held->len);
+    naap_cache_hold_release(out.hold);
     naap_cache_release(&t); /* harmless after a hit */
+    free(gz);
 
     /* a value that is not a blob is a miss, never garbage served */
     naap_cache_key j = {"resp", "json-not-blob", {NULL}, 100, NULL};
@@ -239,7 +255,8 @@ static void test_lock_ownership(void)
 {
     naap_arena *arena = naap_arena_new();
     naap_cache_ticket t;
-    naap_cache_blob out, in = {200, "text/plain", "v", 1, NULL, 0};
+    naap_cache_blob out,
+        in = {.status = 200, .content_type = "text/plain", .body = "v", .body_len = 1};
     naap_cache_key k = {"test", "lock-owner", {NULL}, 60, NULL};
     char lock[NAAP_CACHE_KEY_MAX + 16], buf[64];
 
@@ -257,6 +274,7 @@ static void test_lock_ownership(void)
     naap_cache_fill(&t, &in);
     CHECK(cmd_int("EXISTS", lock, NULL) == 0);
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_OK);
+    naap_cache_hold_release(out.hold);
     naap_arena_free(arena);
 }
 
@@ -304,6 +322,8 @@ static void *wait_lookup(void *arg)
     w->rc = naap_cache_lookup(w->key, arena, &out, &t);
     w->waited_ms = naap_clock_mono_ms() - t0;
     w->owner = t.token[0] != '\0';
+    if (w->rc == NAAP_OK)
+        naap_cache_hold_release(out.hold);
     naap_cache_release(&t);
     naap_arena_free(arena);
     return NULL;
@@ -490,20 +510,23 @@ static void test_guard_and_taint(void)
 {
     naap_arena *arena = naap_arena_new();
     naap_cache_ticket t;
-    naap_cache_blob out, a = {200, "text/plain", "a", 1, NULL, 0},
-                         b = {200, "text/plain", "b", 1, NULL, 0};
+    naap_cache_blob out,
+        a = {.status = 200, .content_type = "text/plain", .body = "a", .body_len = 1},
+        b = {.status = 200, .content_type = "text/plain", .body = "b", .body_len = 1};
     naap_cache_key k = {"test", "guarded", {"session:g1"}, 60, "test:guard"};
 
     freeReplyObject(cmd("SET", "test:guard", "1"));
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
     naap_cache_fill(&t, &a);
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_OK && out.body[0] == 'a');
+    naap_cache_hold_release(out.hold);
     CHECK(cmd_int("DEL", "test:guard", NULL) == 1);
     /* the value is still there, but without its guard it is a miss the caller replaces */
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
     naap_cache_fill(&t, &b);
     freeReplyObject(cmd("SET", "test:guard", "1"));
     CHECK(naap_cache_lookup(&k, arena, &out, &t) == NAAP_OK && out.body[0] == 'b');
+    naap_cache_hold_release(out.hold);
 
     naap_cache_key k2 = {"test", "tainted", {NULL}, 60, NULL};
     CHECK(naap_cache_lookup(&k2, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
@@ -512,6 +535,7 @@ static void test_guard_and_taint(void)
     CHECK(naap_cache_lookup(&k2, arena, &out, &t) == NAAP_ENOTFOUND && t.token[0]);
     naap_cache_fill(&t, &a); /* a ticket opened after the taint stores again */
     CHECK(naap_cache_lookup(&k2, arena, &out, &t) == NAAP_OK);
+    naap_cache_hold_release(out.hold);
     naap_arena_free(arena);
 }
 

@@ -1,8 +1,10 @@
 #include "check.h"
 #include "naap/arena.h"
 #include "naap/cache.h"
+#include "naap/compress.h"
 #include "naap/errors.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 static void test_namespaces(void)
@@ -107,20 +109,39 @@ static void test_ttl(void)
     CHECK(naap_cache_ttl_seconds(NAAP_CACHE_TTL_LONG) == 7);
 }
 
+static bool inside(const char *p, const char *data, size_t len)
+{
+    return p >= data && p < data + len;
+}
+
 static void test_blob(void)
 {
     naap_arena *arena = naap_arena_new();
-    naap_cache_blob in = {200, "application/json; charset=utf-8", "{\"a\":1}", 7, "\x1f\x8b\0z", 4};
+    const char *body = "{\"a\":1}";
+    const char *etag = "W/\"7-AOi0RPfmpdKvWGnMaVbm5yzJm0I\"";
+    char *gz = NULL;
+    size_t gzlen = 0, len;
+    CHECK(naap_compress_gzip(body, 7, &gz, &gzlen) == NAAP_OK);
+    naap_cache_blob in = {.status = 200,
+                          .content_type = "application/json; charset=utf-8",
+                          .body = body,
+                          .body_len = 7,
+                          .gzip = gz,
+                          .gzip_len = gzlen,
+                          .etag = etag};
     naap_cache_blob out;
-    size_t len;
     char *data = naap_cache_blob_encode(&in, &len);
 
-    CHECK(data != NULL);
+    CHECK(data != NULL && memcmp(data, "naap-blob/2 ", 12) == 0);
     CHECK(naap_cache_blob_decode(data, len, arena, &out) == NAAP_OK);
     CHECK(out.status == 200);
     CHECK_STR(out.content_type, "application/json; charset=utf-8");
-    CHECK(out.body_len == 7 && memcmp(out.body, "{\"a\":1}", 7) == 0);
-    CHECK(out.gzip_len == 4 && memcmp(out.gzip, "\x1f\x8b\0z", 4) == 0);
+    CHECK_STR(out.etag, etag);
+    CHECK(out.body_len == 7 && memcmp(out.body, body, 7) == 0);
+    CHECK(out.gzip_len == gzlen && memcmp(out.gzip, gz, gzlen) == 0);
+    CHECK(out.hold == NULL);
+    /* a hit's body and gzip are read where they are, never copied (issue 15) */
+    CHECK(inside(out.body, data, len) && inside(out.gzip, data, len));
     /* truncated, padded or foreign values are refused, never half-read */
     CHECK(naap_cache_blob_decode(data, len - 1, arena, &out) == NAAP_EINVAL);
     CHECK(naap_cache_blob_decode("{\"a\":1}", 7, arena, &out) == NAAP_EINVAL);
@@ -128,17 +149,51 @@ static void test_blob(void)
     memcpy(padded, data, len);
     padded[len] = 'x';
     CHECK(naap_cache_blob_decode(padded, len + 1, arena, &out) == NAAP_EINVAL);
+    /* a version this build does not know is refused */
+    memcpy(padded, data, len);
+    padded[10] = '3';
+    CHECK(naap_cache_blob_decode(padded, len, arena, &out) == NAAP_EINVAL);
+    /* the gzip is sent unchecked, so one that is not a gzip of a body this long is refused */
+    memcpy(padded, data, len);
+    padded[len - gzlen] ^= 1; /* its magic */
+    CHECK(naap_cache_blob_decode(padded, len, arena, &out) == NAAP_EINVAL);
+    memcpy(padded, data, len);
+    padded[len - 4] ^= 1; /* the length in its trailer */
+    CHECK(naap_cache_blob_decode(padded, len, arena, &out) == NAAP_EINVAL);
     free(padded);
     free(data);
 
-    naap_cache_blob plain = {201, "text/plain", "", 0, NULL, 0};
+    /* no ETag: "-", read back as none */
+    naap_cache_blob plain = {.status = 201, .content_type = "text/plain", .body = ""};
     data = naap_cache_blob_encode(&plain, &len);
+    CHECK(data != NULL && memcmp(data, "naap-blob/2 201 0 0 - text/plain\n", len) == 0);
     CHECK(naap_cache_blob_decode(data, len, arena, &out) == NAAP_OK);
-    CHECK(out.status == 201 && out.body_len == 0 && out.gzip == NULL);
+    CHECK(out.status == 201 && out.body_len == 0 && out.gzip == NULL && out.etag == NULL);
     free(data);
 
-    naap_cache_blob bad = {200, "text/plain\nX: y", "", 0, NULL, 0};
+    /* an entry written before the ETag was stored (version 1) still reads, without one */
+    static const char v1[] = "naap-blob/1 200 7 0 application/json\n{\"a\":1}";
+    CHECK(naap_cache_blob_decode(v1, sizeof(v1) - 1, arena, &out) == NAAP_OK);
+    CHECK(out.status == 200 && out.etag == NULL && out.gzip == NULL);
+    CHECK_STR(out.content_type, "application/json");
+    CHECK(out.body_len == 7 && memcmp(out.body, body, 7) == 0);
+
+    /* an ETag is one plain token: what would break the header line is never written,
+     * and never read */
+    naap_cache_blob bad = {.status = 200, .content_type = "text/plain\nX: y", .body = ""};
     CHECK(naap_cache_blob_encode(&bad, &len) == NULL);
+    bad.content_type = "text/plain";
+    bad.etag = "W/\"a b\"";
+    CHECK(naap_cache_blob_encode(&bad, &len) == NULL);
+    bad.etag = "";
+    CHECK(naap_cache_blob_encode(&bad, &len) == NULL);
+    bad.etag = "\"x\"\r\nSet-Cookie:";
+    CHECK(naap_cache_blob_encode(&bad, &len) == NULL);
+    static const char ctl[] = "naap-blob/2 200 0 0 \"x\"\x01 text/plain\n";
+    CHECK(naap_cache_blob_decode(ctl, sizeof(ctl) - 1, arena, &out) == NAAP_EINVAL);
+    static const char none[] = "naap-blob/2 200 0 0 text/plain\n";
+    CHECK(naap_cache_blob_decode(none, sizeof(none) - 1, arena, &out) == NAAP_EINVAL);
+    free(gz);
     naap_arena_free(arena);
 }
 

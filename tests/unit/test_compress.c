@@ -3,8 +3,23 @@
 #include "naap/compress.h"
 #include "naap/errors.h"
 
+#include <microhttpd.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <zlib.h>
+
+static const char *accept_encoding;
+
+/* Overrides libmicrohttpd's (the executable's definition wins over the shared library's),
+ * so the filter runs on a real request object: Accept-Encoding is accept_encoding. */
+const char *MHD_lookup_connection_value(struct MHD_Connection *connection, enum MHD_ValueKind kind,
+                                        const char *key)
+{
+    (void)connection;
+    if (kind == MHD_HEADER_KIND && strcasecmp(key, "Accept-Encoding") == 0)
+        return accept_encoding;
+    return NULL;
+}
 
 static const char *JSON = "application/json; charset=utf-8";
 
@@ -169,11 +184,144 @@ static void test_zlib(void)
     free(z);
 }
 
+static int releases;
+
+static void count_release(void *hold)
+{
+    releases++;
+    free(hold);
+}
+
+static const char *header(naap_request *req, const char *name)
+{
+    for (naap_header *h = req->res.headers; h; h = h->next)
+        if (strcasecmp(h->name, name) == 0)
+            return h->value;
+    return NULL;
+}
+
+/* A request answered with body, and gzip attached: the body and the gzip in one held
+ * buffer, as a cache hit has them. */
+static naap_request *answered(const char *body, size_t len, const char *gz, size_t gzlen,
+                              bool trusted)
+{
+    naap_arena *arena = naap_arena_new();
+    naap_request *req = naap_arena_alloc(arena, sizeof(*req));
+    memset(req, 0, sizeof(*req));
+    req->arena = arena;
+    req->method = "GET";
+    char *hold = malloc(len + gzlen);
+    memcpy(hold, body, len);
+    memcpy(hold + len, gz, gzlen);
+    naap_response_set_body(&req->res, hold, len, count_release, hold);
+    req->res.status = 200;
+    req->res.content_type = JSON;
+    req->res.gzip_body = hold + len;
+    req->res.gzip_len = gzlen;
+    req->res.gzip_trusted = trusted;
+    return req;
+}
+
+static void done(naap_request *req)
+{
+    naap_response_drop_body(&req->res);
+    naap_arena_free(req->arena);
+}
+
+/* What the filter does with an attached gzip (issue 15): a trusted one (a cache hit's) is
+ * sent in place, never copied or checked; any other only if its trailer proves it is the
+ * body's; a mismatching one is never sent. */
+static void test_filter(void)
+{
+    char body[4000], other[4000], *gz = NULL, *ogz = NULL, *back;
+    size_t gzlen = 0, ogzlen = 0, blen = 0;
+    for (size_t i = 0; i < sizeof(body); i++) {
+        body[i] = "{\"name\":\"plugin\",\"version\":1}"[i % 29];
+        other[i] = "{\"name\":\"other\",\"version\":22}"[i % 29];
+    }
+    CHECK(naap_compress_gzip(body, sizeof(body), &gz, &gzlen) == NAAP_OK);
+    CHECK(naap_compress_gzip(other, sizeof(other), &ogz, &ogzlen) == NAAP_OK);
+
+    /* trusted: the response sends the gzip from the very buffer it holds */
+    accept_encoding = "gzip";
+    releases = 0;
+    naap_request *req = answered(body, sizeof(body), gz, gzlen, true);
+    const char *held = req->res.hold;
+    naap_compress_filter(req);
+    CHECK(req->res.body == held + sizeof(body) && req->res.body_len == gzlen);
+    CHECK(req->res.hold == held && releases == 0);
+    CHECK_STR(header(req, "Content-Encoding"), "gzip");
+    done(req);
+    CHECK(releases == 1);
+
+    /* untrusted and matching: sent as a copy of its own */
+    releases = 0;
+    req = answered(body, sizeof(body), gz, gzlen, false);
+    naap_compress_filter(req);
+    CHECK(req->res.body_len == gzlen && memcmp(req->res.body, gz, gzlen) == 0);
+    CHECK(releases == 1 && req->res.hold == req->res.body);
+    done(req);
+
+    /* untrusted and of another body (same length): never sent; the body is compressed */
+    releases = 0;
+    req = answered(body, sizeof(body), ogz, ogzlen, false);
+    naap_compress_filter(req);
+    CHECK_STR(header(req, "Content-Encoding"), "gzip");
+    back = inflate_all(req->res.body, req->res.body_len, 15 + 16, &blen);
+    CHECK(back && blen == sizeof(body) && memcmp(back, body, blen) == 0);
+    free(back);
+    CHECK(releases == 1);
+    done(req);
+
+    /* a trusted gzip goes with its body: an answer that replaces the body drops it */
+    releases = 0;
+    req = answered(body, sizeof(body), ogz, ogzlen, true);
+    char *again = malloc(sizeof(body));
+    memcpy(again, body, sizeof(body));
+    naap_response_set_body(&req->res, again, sizeof(body), free, again);
+    CHECK(releases == 1 && req->res.gzip_body == NULL && !req->res.gzip_trusted);
+    naap_compress_filter(req);
+    back = inflate_all(req->res.body, req->res.body_len, 15 + 16, &blen);
+    CHECK(back && blen == sizeof(body) && memcmp(back, body, blen) == 0);
+    free(back);
+    done(req);
+
+    /* a client that takes no gzip gets the identity body, from where it was */
+    for (int i = 0; i < 2; i++) {
+        accept_encoding = i ? "identity" : NULL;
+        releases = 0;
+        req = answered(body, sizeof(body), gz, gzlen, true);
+        held = req->res.hold;
+        naap_compress_filter(req);
+        CHECK(req->res.body == held && req->res.body_len == sizeof(body));
+        CHECK(header(req, "Content-Encoding") == NULL && releases == 0);
+        CHECK_STR(header(req, "Vary"), "Accept-Encoding");
+        done(req);
+        CHECK(releases == 1);
+    }
+
+    /* deflate from a hit is compressed afresh, and the hit's buffer released once */
+    accept_encoding = "deflate";
+    releases = 0;
+    req = answered(body, sizeof(body), gz, gzlen, true);
+    naap_compress_filter(req);
+    CHECK_STR(header(req, "Content-Encoding"), "deflate");
+    CHECK(releases == 1);
+    back = inflate_all(req->res.body, req->res.body_len, 15, &blen);
+    CHECK(back && blen == sizeof(body) && memcmp(back, body, blen) == 0);
+    free(back);
+    done(req);
+    CHECK(releases == 1);
+    free(gz);
+    free(ogz);
+}
+
 int main(void)
 {
     test_negotiate();
     test_types();
     test_decide();
     test_zlib();
+    test_filter();
     return check_report("compress");
 }

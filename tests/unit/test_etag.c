@@ -3,6 +3,7 @@
 #include "naap/sha1.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* Expected values come from Express's `etag` package (weak: true) for the same bytes. */
 static void test_make(void)
@@ -55,10 +56,38 @@ static void test_sha1(void)
     CHECK(d[0] == 0xa9 && d[1] == 0x99 && d[19] == 0x9d);
 }
 
+/* naap_etag_of is what the response cache stores with an entry and the filter sends: a
+ * JSON body's tag is computed once and added as the header; a tag already set (the
+ * handler's, or a cache hit's) is the one used, never recomputed. */
+static void test_of(void)
+{
+    naap_request req;
+    char tag[NAAP_ETAG_MAX];
+
+    memset(&req, 0, sizeof(req));
+    req.arena = naap_arena_new();
+    naap_response_set_body(&req.res, "{\"a\":1}", 7, NULL, NULL);
+    req.res.content_type = "text/plain";
+    CHECK(naap_etag_of(&req) == NULL && req.res.headers == NULL);
+    req.res.content_type = "application/json; charset=utf-8";
+    naap_etag_make("{\"a\":1}", 7, tag);
+    CHECK_STR(naap_etag_of(&req), tag);
+    CHECK(req.res.headers && strcmp(req.res.headers->name, "ETag") == 0);
+    CHECK_STR(req.res.headers->value, tag);
+    CHECK(naap_etag_of(&req) == req.res.headers->value && req.res.headers->next == NULL);
+
+    req.res.headers = NULL;
+    naap_response_header(&req, "ETag", "W/\"stored\"");
+    CHECK_STR(naap_etag_of(&req), "W/\"stored\"");
+    CHECK(req.res.headers->next == NULL);
+    naap_arena_free(req.arena);
+}
+
 int main(void)
 {
     test_make();
     test_matches();
     test_sha1();
+    test_of();
     return check_report("etag");
 }

@@ -18,7 +18,9 @@
  *   generation number, and the key embeds the current generation of each of its
  *   namespaces, so invalidating a namespace is one INCR: no KEYS or SCAN, ever. Entries
  *   left behind under old generations simply expire.
- * - A hit costs two round trips: the generations (one MGET), then the value.
+ * - A hit costs one round trip: [MGET generations, GET the key they name] when the
+ *   worker guessed the generations (the hit counts only if Redis confirms them), else a
+ *   Lua script that reads both.
  * - Concurrent misses of one key compute once: the first caller takes a short lock with
  *   a random owner token; the others poll for its value for up to NAAP_CACHE_WAIT_MS,
  *   then compute without caching. TTLs are jittered so keys filled together do not all

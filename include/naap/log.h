@@ -2,6 +2,8 @@
 #define NAAP_LOG_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 /* Logs are one JSON object per line (journald and log shippers parse them as is).
  * Each line is written with a single write(2) so lines from threads and processes
@@ -20,6 +22,26 @@ void naap_log(enum naap_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /** Writes fields plus ts/level/role/pid/msg; steals the reference to fields. */
 void naap_log_fields(enum naap_log_level level, const char *msg, json_t *fields);
+
+/** True when lines of this level are written: callers skip gathering fields otherwise. */
+bool naap_log_enabled(enum naap_log_level level);
+
+enum naap_log_type { NAAP_LOG_STR, NAAP_LOG_INT, NAAP_LOG_BOOL };
+
+/** One field of naap_log_line: key is plain ASCII; str (any bytes) or num is the value. */
+typedef struct naap_log_field {
+    const char *key;
+    enum naap_log_type type;
+    const char *str;
+    long long num;
+} naap_log_field;
+
+/**
+ * Writes the n fields in order, then ts/level/role/pid/msg: the line naap_log_fields writes
+ * for the same fields, formatted without building a jansson object (the access log's path).
+ */
+void naap_log_line(enum naap_log_level level, const char *msg, const naap_log_field *fields,
+                   size_t n);
 
 #define naap_log_debug(...) naap_log(NAAP_LOG_DEBUG, __VA_ARGS__)
 #define naap_log_info(...) naap_log(NAAP_LOG_INFO, __VA_ARGS__)

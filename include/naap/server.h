@@ -17,6 +17,11 @@ typedef struct naap_server naap_server;
 int naap_server_start(int listen_fd, const naap_config *cfg, const naap_route *routes,
                       size_t nroutes, naap_server **out);
 /**
+ * Called about once a second by the worker: once many connections have closed since the
+ * busiest moment, returns their freed memory to the kernel.
+ */
+void naap_server_trim(naap_server *srv);
+/**
  * Stops accepting, lets in-flight requests finish (answering them with Connection: close),
  * then stops the daemon. Waits at most timeout_ms; returns 0 if everything in flight
  * completed, NAAP_ETIMEDOUT if requests were cut off.

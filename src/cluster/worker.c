@@ -70,6 +70,8 @@ int naap_worker_run(const naap_config *cfg, int listen_fd, int position, int slo
             break;
         if (sig < 0 && errno == EAGAIN && getppid() != master)
             break; /* orphaned without the death signal (master exec'd or SIGKILLed) */
+        if (sig < 0)
+            naap_server_trim(srv);
         /* SIGHUP is the master's business (reload); a worker ignores it */
     }
 

@@ -1,7 +1,9 @@
 #include "naap/json.h"
 #include "naap/errors.h"
+#include "naap/utf8.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 int naap_json_depth(const char *data, size_t len, int limit)
@@ -65,4 +67,69 @@ int naap_json_parse_body(const char *data, size_t len, int max_depth, json_t **o
     }
     *out = v;
     return NAAP_OK;
+}
+
+static char *put_u16(char *p, uint32_t unit)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    p[0] = '\\';
+    p[1] = 'u';
+    p[2] = hex[unit >> 12 & 0xf];
+    p[3] = hex[unit >> 8 & 0xf];
+    p[4] = hex[unit >> 4 & 0xf];
+    p[5] = hex[unit & 0xf];
+    return p + 6;
+}
+
+size_t naap_json_quote(char *dst, const char *s, size_t len)
+{
+    const unsigned char *in = (const unsigned char *)s, *end = in + len;
+    char *p = dst;
+
+    *p++ = '"';
+    while (in < end) {
+        unsigned char c = *in;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            *p++ = (char)c;
+            in++;
+            continue;
+        }
+        if (c < 0x80) {
+            char letter = c == '"'    ? '"'
+                          : c == '\\' ? '\\'
+                          : c == '\b' ? 'b'
+                          : c == '\f' ? 'f'
+                          : c == '\n' ? 'n'
+                          : c == '\r' ? 'r'
+                          : c == '\t' ? 't'
+                                      : 0;
+            if (letter) {
+                *p++ = '\\';
+                *p++ = letter;
+            } else {
+                p = put_u16(p, c);
+            }
+            in++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = naap_utf8_decode(in, end, &cp);
+        if (n == 0) {
+            /* one replacement per bad byte keeps the line a valid JSON text (a log shipper
+             * drops a line that is not) while still showing how many bytes were wrong */
+            p = put_u16(p, 0xfffd);
+            in++;
+            continue;
+        }
+        if (cp < 0x10000) {
+            p = put_u16(p, cp);
+        } else {
+            cp -= 0x10000;
+            p = put_u16(p, 0xd800 | cp >> 10);
+            p = put_u16(p, 0xdc00 | (cp & 0x3ff));
+        }
+        in += n;
+    }
+    *p++ = '"';
+    return (size_t)(p - dst);
 }

@@ -1,5 +1,6 @@
 #include "naap/router.h"
 #include "naap/crypto.h"
+#include "naap/utf8.h"
 
 #include <stdint.h>
 
@@ -37,38 +38,13 @@ long naap_url_decode(const char *in, size_t len, char *out, int plus_as_space)
 int naap_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    uint32_t cp;
 
     while (p < end) {
-        unsigned char c = *p;
-        size_t n;
-        uint32_t cp;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
+        size_t n = naap_utf8_decode(p, end, &cp);
+        if (n == 0)
             return 0;
-        }
-        if ((size_t)(end - p) <= n)
-            return 0;
-        for (size_t i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return 0;
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        /* reject overlong forms, surrogates and values past U+10FFFF */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return 0;
-        p += n + 1;
+        p += n;
     }
     return 1;
 }

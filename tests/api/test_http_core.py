@@ -158,11 +158,17 @@ class HttpCore(NaapdTestCase):
         self.assertEqual(r.status, 414)
         self.assertEqual(r.json(), {"error": "URI too long"})
 
-    def test_headers_too_large_is_431_json(self):
-        headers = {f"X-Filler-{i}": "v" * 1000 for i in range(30)}
-        r = self.req("GET", "/healthz", headers=headers)
+    def test_headers_too_large_is_431(self):
+        def filler(kb):
+            return {f"X-Filler-{i}": "v" * 1000 for i in range(kb)}
+        self.assertNotEqual(self.req("GET", "/healthz", headers=filler(20)).status, 431)
+        # decisions.md "Bad input": JSON while libmicrohttpd's 32 KB of connection memory
+        # still lets naapd answer (the head limit is 24 KiB) ...
+        r = self.req("GET", "/healthz", headers=filler(26))
         self.assertEqual(r.status, 431)
         self.assertEqual(r.json(), {"error": "Request header fields too large"})
+        # ... and past it, libmicrohttpd's own 431
+        self.assertEqual(self.req("GET", "/healthz", headers=filler(40)).status, 431)
 
     def test_garbage_request_does_not_kill_workers(self):
         before = sorted(self.naapd.worker_pids())

@@ -163,9 +163,16 @@ static void touch(const char *sid, int64_t now_ms)
     naap_clock_iso8601(now_ms, now);
     naap_clock_iso8601(now_ms - TOUCH_EVERY_MS, cutoff);
     const char *params[] = {sid, now, cutoff};
-    /* conditional, so workers racing on the same session write once */
+    /* Conditional, so workers racing on the same session write once. The commit does not
+     * wait for its WAL flush (issue 15: under a cold pass these waits held half of the
+     * busy backends): a crash can lose the last second of touches, which only makes a
+     * lastUsedAt up to a minute older, and nothing decides anything by it. set_config
+     * with is_local is this statement's own transaction only, so PgBouncer's transaction
+     * pooling never carries it to another client; it sits in the WHERE clause so that it
+     * has run whenever a row is written. */
     naap_db_query("UPDATE \"Session\" SET \"lastUsedAt\" = $2 WHERE token = $1 "
-                  "AND \"lastUsedAt\" < $3",
+                  "AND \"lastUsedAt\" < $3 "
+                  "AND set_config('synchronous_commit', 'off', true) = 'off'",
                   3, params, NULL);
 }
 

@@ -1,7 +1,8 @@
-/* The lastUsedAt touch of a session check (session.c) commits without waiting for its WAL
- * flush (issue 15), and only that transaction does: a trigger on "Session" records the
- * synchronous_commit each UPDATE ran under. Runs in a database of its own on the
- * PostgreSQL of the `stores` fixture ($NAAPD_TEST_STATE/env.json), dropped at the end. */
+/* The lastUsedAt touch of a session check (session.c), made by the same statement that reads
+ * the row, commits without waiting for its WAL flush (issue 15), and only that transaction
+ * does: a trigger on "Session" records the synchronous_commit each UPDATE ran under. Runs in a
+ * database of its own on the PostgreSQL of the `stores` fixture ($NAAPD_TEST_STATE/env.json),
+ * dropped at the end. */
 
 #include "../unit/check.h"
 #include "store_env.h"
@@ -131,6 +132,26 @@ static void test_touch_does_not_wait_for_the_flush(bool prepared)
     naap_arena_free(a);
 }
 
+/* An expired row is deleted when looked up (api.md 3.1), never touched first. */
+static void test_expired_row_is_deleted_untouched(void)
+{
+    naap_arena *a = naap_arena_new();
+    naap_session s;
+    const char *n = NULL;
+
+    cfg.pg_prepared_statements = false;
+    CHECK(exec("TRUNCATE touch_log") == NAAP_OK);
+    CHECK(exec("INSERT INTO \"Session\" (id, \"userId\", token, \"expiresAt\", \"lastUsedAt\") "
+               "VALUES ('s2', 'u2', 'tok-expired', now() - interval '1 hour', '2020-01-01')") ==
+          NAAP_OK);
+    CHECK(naap_session_check("tok-expired", naap_clock_epoch_ms(), 0, &s) == NAAP_ENOTFOUND);
+    CHECK(logged(a, "1") == NULL);
+    CHECK(naap_db_value_of(a, "SELECT count(*) FROM \"Session\" WHERE token = 'tok-expired'",
+                           NAAP_NO_PARAMS, &n) == NAAP_OK);
+    CHECK_STR(n, "0");
+    naap_arena_free(a);
+}
+
 int main(void)
 {
     if (setup() != 0) {
@@ -139,6 +160,7 @@ int main(void)
     }
     test_touch_does_not_wait_for_the_flush(false);
     test_touch_does_not_wait_for_the_flush(true);
+    test_expired_row_is_deleted_untouched();
     teardown();
     return check_report("test_session_touch");
 }

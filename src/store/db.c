@@ -25,10 +25,14 @@
 /* Extra time past the server's statement_timeout before the client gives up itself:
  * the server normally cancels first and reports why. */
 #define CLIENT_GRACE_MS 1000
-/* Named statements one connection keeps (PG_PREPARED_STATEMENTS): naapd has about a
- * hundred distinct statements, so a text built per call cannot crowd the server's memory;
- * past the bound a statement runs unnamed, as it does with the setting off. */
+/* Named statements one connection keeps (PG_PREPARED_STATEMENTS). naapd's statements are
+ * fixed texts, far fewer than this; the bound is for the server's memory, should a text
+ * ever be built per call. Past it a statement runs unnamed, as with the setting off. */
 #define STMT_MAX 256
+/* A direct session loses its statements only to a DISCARD ALL. One that keeps losing them
+ * is a transaction pooler handing us other server sessions (PgBouncer < 1.21), where every
+ * new Parse would leave one more statement behind on some server: stop preparing there. */
+#define STMT_LOST_MAX 8
 #define STMT_SLOTS (2 * STMT_MAX) /* open addressing stays at most half full */
 
 /* One SQL text this connection has named. Entries are never removed before the
@@ -53,6 +57,7 @@ struct db_conn {
     struct stmt *stmts;    /* STMT_SLOTS, allocated on first use */
     int nstmts;
     unsigned next_id;
+    int lost;     /* statements this connection's server did not know (26000) */
     char tag[17]; /* random per connection, part of every statement name */
 };
 
@@ -147,6 +152,7 @@ static int connect_now(struct db_conn *c)
     if (c->connected_before)
         naap_metrics_inc(NAAP_M_PG_RECONNECT);
     c->connected_before = true;
+    c->lost = 0;
     /* Names differ between connections as well as within one: through a pooler that
      * hands this client another server session (PgBouncer in transaction mode), a name
      * of ours can only be missing there (26000, handled), never another client's
@@ -342,7 +348,7 @@ static void statement_name(const struct db_conn *c, const struct stmt *s, char n
  * unnamed would have succeeded. Transactions keep planning every statement, as before. */
 static bool use_prepared(const struct db_conn *c, bool simple)
 {
-    return !simple && config->pg_prepared_statements && !c->in_tx;
+    return !simple && config->pg_prepared_statements && !c->in_tx && c->lost < STMT_LOST_MAX;
 }
 
 /* Prepares s on this connection. A Parse error is the statement's own error (the unnamed
@@ -419,6 +425,10 @@ static int run_once(struct db_conn *c, const char *sql, int nparams, const char 
         s->prepared = false;
         naap_log_debug("prepared statement %s: running it unnamed once",
                        missing ? "missing" : "refused");
+        if (missing && ++c->lost == STMT_LOST_MAX)
+            naap_log_warn("PG_PREPARED_STATEMENTS: the server keeps losing this connection's "
+                          "statements (PgBouncer before 1.21 in transaction mode?); this "
+                          "connection runs them unnamed from now on");
         if (!missing && (rc = deallocate(c, s, deadline, never_ran)) != NAAP_OK)
             return rc;
     }

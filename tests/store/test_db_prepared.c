@@ -1,9 +1,10 @@
 /* PG_PREPARED_STATEMENTS (db.c): with it on, a statement run outside a transaction is
  * prepared on its connection the first time its text runs and executed by name after that;
  * the connection keeps at most 256 of them; a reconnect, a DISCARD ALL and an ALTER that
- * changes a returned column's type are survived; off, and inside transactions, nothing is
- * prepared. Checked through pg_prepared_statements of the backend that ran them, on the
- * PostgreSQL of the `stores` fixture ($NAAPD_TEST_STATE/env.json). */
+ * changes a returned column's type are survived, and a connection that keeps losing its
+ * statements stops preparing; off, and inside transactions, nothing is prepared. Checked through
+ * pg_prepared_statements of the backend that ran them, on the PostgreSQL of the `stores` fixture
+ * ($NAAPD_TEST_STATE/env.json). */
 
 #include "../unit/check.h"
 #include "store_env.h"
@@ -198,6 +199,28 @@ static void test_survives_discard_all(void)
     naap_arena_free(a);
 }
 
+/* A connection whose statements keep vanishing (a transaction pooler between naapd and the
+ * server) stops preparing rather than leave one more behind at each call. */
+static void test_keeps_losing_them_stops_preparing(void)
+{
+    naap_arena *a = naap_arena_new();
+
+    cfg.pg_prepared_statements = true;
+    naap_db_close_all();
+    for (int i = 0; i < 8; i++) {
+        CHECK(probe(a, "1") == 2); /* prepared (again) */
+        CHECK(exec_unnamed("DISCARD ALL") == NAAP_OK);
+        CHECK(probe(a, "2") == 3); /* lost, run unnamed */
+    }
+    CHECK(probe(a, "3") == 4);
+    CHECK(prepared_count(a, NULL, NULL) == 0);
+    /* a new connection starts trusting its server again */
+    naap_db_close_all();
+    CHECK(probe(a, "4") == 5);
+    CHECK(prepared_count(a, probe_sql, NULL) == 1);
+    naap_arena_free(a);
+}
+
 static void test_survives_a_changed_result_type(void)
 {
     naap_arena *a = naap_arena_new();
@@ -261,6 +284,7 @@ int main(void)
     test_transactions_stay_unnamed();
     test_survives_a_reconnect();
     test_survives_discard_all();
+    test_keeps_losing_them_stops_preparing();
     test_survives_a_changed_result_type();
     test_cache_is_bounded();
 

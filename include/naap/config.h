@@ -36,6 +36,7 @@ typedef struct naap_config {
     int pg_statement_timeout_ms;
     int pg_connect_timeout_s;
     bool pg_transaction_pooling; /* PgBouncer in transaction mode sits in between */
+    bool pg_prepared_statements; /* each connection keeps named statements (db.c) */
     int redis_timeout_ms;
     char *migrations_dir;
     char *naapd_schema; /* naapd's own tables; never public (Prisma's) */

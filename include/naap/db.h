@@ -10,8 +10,10 @@
 
 /* PostgreSQL access for handlers and middleware. Each thread gets its own connection,
  * opened lazily on first use and reopened after a failure; nothing here is shared
- * between threads or survives a fork. Only unnamed statements (PQexecParams) are used:
- * named prepared statements break under PgBouncer's transaction pooling. */
+ * between threads or survives a fork. Statements are unnamed (PQexecParams) unless
+ * PG_PREPARED_STATEMENTS is on: then each connection prepares a statement outside
+ * transactions the first time its text runs, which PgBouncer before 1.21 in transaction
+ * pooling cannot carry. */
 
 typedef struct naap_db_rows naap_db_rows;
 

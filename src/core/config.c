@@ -58,6 +58,7 @@ static const struct opt opts[] = {
      false},
     {"PG_CONNECT_TIMEOUT", OPT_DURATION_S, OFF(pg_connect_timeout_s), "2", 1, 600, false},
     {"PG_TRANSACTION_POOLING", OPT_BOOL, OFF(pg_transaction_pooling), "false", 0, 0, false},
+    {"PG_PREPARED_STATEMENTS", OPT_BOOL, OFF(pg_prepared_statements), "false", 0, 0, false},
     {"REDIS_TIMEOUT", OPT_DURATION_MS, OFF(redis_timeout_ms), "250", 1, 60000, false},
     {"MIGRATIONS_DIR", OPT_STRING, OFF(migrations_dir), "", 0, 0, false},
     {"NAAPD_SCHEMA", OPT_STRING, OFF(naapd_schema), "naapd", 0, 0, false},

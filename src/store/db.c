@@ -2,6 +2,7 @@
 #include "db_result.h"
 #include "naap/alloc.h"
 #include "naap/clock.h"
+#include "naap/crypto.h"
 #include "naap/errors.h"
 #include "naap/log.h"
 #include "naap/metrics.h"
@@ -12,6 +13,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,24 @@
 /* Extra time past the server's statement_timeout before the client gives up itself:
  * the server normally cancels first and reports why. */
 #define CLIENT_GRACE_MS 1000
+/* Named statements one connection keeps (PG_PREPARED_STATEMENTS). naapd's statements are
+ * fixed texts, far fewer than this; the bound is for the server's memory, should a text
+ * ever be built per call. Past it a statement runs unnamed, as with the setting off. */
+#define STMT_MAX 256
+/* A direct session loses its statements only to a DISCARD ALL. One that keeps losing them
+ * is a transaction pooler handing us other server sessions (PgBouncer < 1.21), where every
+ * new Parse would leave one more statement behind on some server: stop preparing there. */
+#define STMT_LOST_MAX 8
+#define STMT_SLOTS (2 * STMT_MAX) /* open addressing stays at most half full */
+
+/* One SQL text this connection has named. Entries are never removed before the
+ * connection goes: a statement the server lost is prepared again under a new name. */
+struct stmt {
+    char *sql; /* NULL: free slot */
+    uint64_t hash;
+    unsigned id;   /* the name's suffix, unique within the connection */
+    bool prepared; /* the server holds it now */
+};
 
 struct db_conn {
     naap_thread_node node; /* first: the registry hands nodes back */
@@ -34,6 +54,11 @@ struct db_conn {
      * ends it, so nothing of the rest of that transaction runs in autocommit */
     bool tx_lost;
     bool connected_before; /* a later connect is a reconnect (for /metrics) */
+    struct stmt *stmts;    /* STMT_SLOTS, allocated on first use */
+    int nstmts;
+    unsigned next_id;
+    int lost;     /* statements this connection's server did not know (26000) */
+    char tag[17]; /* random per connection, part of every statement name */
 };
 
 static const naap_config *config;
@@ -55,11 +80,24 @@ static struct db_conn *thread_conn(void)
     return tls_conn;
 }
 
+/* The server forgets a session's named statements with the session, so they go with the
+ * connection. */
+static void forget_statements(struct db_conn *c)
+{
+    if (c->stmts)
+        for (int i = 0; i < STMT_SLOTS; i++)
+            free(c->stmts[i].sql);
+    free(c->stmts);
+    c->stmts = NULL;
+    c->nstmts = 0;
+}
+
 static void drop(struct db_conn *c)
 {
     if (c->pg)
         PQfinish(c->pg);
     c->pg = NULL;
+    forget_statements(c);
     if (c->in_tx)
         c->tx_lost = true;
     c->in_tx = false;
@@ -114,6 +152,14 @@ static int connect_now(struct db_conn *c)
     if (c->connected_before)
         naap_metrics_inc(NAAP_M_PG_RECONNECT);
     c->connected_before = true;
+    c->lost = 0;
+    /* Names differ between connections as well as within one: through a pooler that
+     * hands this client another server session (PgBouncer in transaction mode), a name
+     * of ours can only be missing there (26000, handled), never another client's
+     * statement that would run our parameters through someone else's SQL. */
+    unsigned char raw[8];
+    naap_random_bytes(raw, sizeof(raw));
+    naap_hex_encode(raw, sizeof(raw), c->tag);
     PQsetNoticeProcessor(c->pg, log_notice, NULL);
     if (PQsetnonblocking(c->pg, 1) != 0) {
         drop(c);
@@ -180,33 +226,56 @@ static int classify(PGresult *res)
     return NAAP_ERR;
 }
 
-/* One attempt. *never_ran is set when the statement certainly did not execute because
- * the connection was already dead: the server's termination notice (57P01, sent when it
- * shut down) or a failed send. */
-static int run_once(struct db_conn *c, const char *sql, int nparams, const char *const *params,
-                    naap_db_rows **rows, int timeout_ms, bool simple, bool *never_ran)
-{
-    int rc, timed_out;
+enum send { SEND_SIMPLE, SEND_PARAMS, SEND_PREPARE, SEND_PREPARED };
 
-    *never_ran = false;
-    int sent = simple ? PQsendQuery(c->pg, sql)
-                      : PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+/* Sends one request and waits for its result, at most until deadline. NULL when none
+ * came: the connection is then dropped, *rc says why, and *never_ran is set when the
+ * request certainly did not reach the server (a failed send). */
+static PGresult *exchange(struct db_conn *c, enum send kind, const char *name, const char *sql,
+                          int nparams, const char *const *params, int64_t deadline, int *rc,
+                          bool *never_ran)
+{
+    int sent = 0, timed_out;
+
+    switch (kind) {
+    case SEND_SIMPLE:
+        sent = PQsendQuery(c->pg, sql);
+        break;
+    case SEND_PARAMS:
+        sent = PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+        break;
+    case SEND_PREPARE:
+        sent = PQsendPrepare(c->pg, name, sql, nparams, NULL);
+        break;
+    case SEND_PREPARED:
+        sent = PQsendQueryPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+        break;
+    }
     if (!sent) {
         naap_log_warn("postgres send failed: %s", PQerrorMessage(c->pg));
         naap_metrics_inc(NAAP_M_PG_ERROR);
         drop(c);
         *never_ran = true;
-        return NAAP_EUNAVAILABLE;
+        *rc = NAAP_EUNAVAILABLE;
+        return NULL;
     }
-    PGresult *res = await_result(c, naap_clock_mono_ms() + timeout_ms, &timed_out);
+    PGresult *res = await_result(c, deadline, &timed_out);
     if (!res) {
         /* no answer in time or the socket died: the connection's state is unknown, so it
          * is dropped rather than cancelled (PQcancel crashes PgBouncer 1.18) */
         naap_log_warn("postgres %s", timed_out ? "did not answer in time" : "connection lost");
         naap_metrics_inc(timed_out ? NAAP_M_PG_TIMEOUT : NAAP_M_PG_ERROR);
         drop(c);
-        return timed_out ? NAAP_ETIMEDOUT : NAAP_EUNAVAILABLE;
+        *rc = timed_out ? NAAP_ETIMEDOUT : NAAP_EUNAVAILABLE;
     }
+    return res;
+}
+
+/* What the caller gets for a statement's result (which it takes over). *never_ran is set
+ * when the server's termination notice (57P01, sent when it shut down) answered it. */
+static int finish(struct db_conn *c, PGresult *res, naap_db_rows **rows, bool *never_ran)
+{
+    int rc;
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         if (rows) {
@@ -235,6 +304,137 @@ static int run_once(struct db_conn *c, const char *sql, int nparams, const char 
     if (PQstatus(c->pg) != CONNECTION_OK || *never_ran)
         drop(c);
     return rc;
+}
+
+/* FNV-1a: the cache is per connection and keyed by text naapd wrote, so nothing needs a
+ * hash an outsider cannot steer. */
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+/* sql's entry in this connection's cache, made when there is room; NULL: run it unnamed. */
+static struct stmt *statement_of(struct db_conn *c, const char *sql)
+{
+    uint64_t h = sql_hash(sql);
+    if (!c->stmts)
+        c->stmts = naap_xcalloc(STMT_SLOTS, sizeof(*c->stmts));
+    for (size_t i = h % STMT_SLOTS;; i = (i + 1) % STMT_SLOTS) {
+        struct stmt *s = &c->stmts[i];
+        if (!s->sql) {
+            if (c->nstmts >= STMT_MAX)
+                return NULL;
+            s->sql = naap_xstrdup(sql);
+            s->hash = h;
+            s->prepared = false;
+            c->nstmts++;
+            return s;
+        }
+        if (s->hash == h && strcmp(s->sql, sql) == 0)
+            return s;
+    }
+}
+
+static void statement_name(const struct db_conn *c, const struct stmt *s, char name[40])
+{
+    snprintf(name, 40, "naap_%s_%u", c->tag, s->id);
+}
+
+/* Outside transactions only: a statement the server no longer knows fails at Bind, and
+ * inside a transaction that failure would abort the caller's work where running it
+ * unnamed would have succeeded. Transactions keep planning every statement, as before. */
+static bool use_prepared(const struct db_conn *c, bool simple)
+{
+    return !simple && config->pg_prepared_statements && !c->in_tx && c->lost < STMT_LOST_MAX;
+}
+
+/* Prepares s on this connection. A Parse error is the statement's own error (the unnamed
+ * path parses the same text the same way): it is answered as one, and the text stays
+ * unprepared. */
+static int prepare(struct db_conn *c, struct stmt *s, int nparams, int64_t deadline,
+                   bool *never_ran)
+{
+    char name[40];
+    int rc;
+
+    s->id = ++c->next_id; /* never reuse a name the server may still hold */
+    statement_name(c, s, name);
+    PGresult *res =
+        exchange(c, SEND_PREPARE, name, s->sql, nparams, NULL, deadline, &rc, never_ran);
+    if (!res)
+        return rc;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return finish(c, res, NULL, never_ran);
+    PQclear(res);
+    s->prepared = true;
+    return NAAP_OK;
+}
+
+/* Whether the server refused to run a prepared statement because of the statement
+ * itself: its session lost it (26000: a DISCARD ALL, or a pooler that switched server
+ * sessions), or an ALTER changed a column it returns (0A000, "cached plan must not change
+ * result type"; matched by code alone, since the text is translated). Such a statement
+ * runs once unnamed; an error that was not about preparing comes back from that run just
+ * as it did before. */
+static bool statement_lost(PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return state && (strcmp(state, "26000") == 0 || strcmp(state, "0A000") == 0);
+}
+
+/* Frees the server's copy of s, so that a connection holds at most STMT_MAX of them. */
+static int deallocate(struct db_conn *c, const struct stmt *s, int64_t deadline, bool *never_ran)
+{
+    char name[40], sql[64];
+    int rc;
+
+    statement_name(c, s, name);
+    snprintf(sql, sizeof(sql), "DEALLOCATE %s", name);
+    PGresult *res = exchange(c, SEND_SIMPLE, NULL, sql, 0, NULL, deadline, &rc, never_ran);
+    PQclear(res); /* already gone is as good as freed */
+    return res ? NAAP_OK : rc;
+}
+
+/* One attempt. *never_ran is set when the statement certainly did not execute because
+ * the connection was already dead: the server's termination notice (57P01, sent when it
+ * shut down) or a failed send. */
+static int run_once(struct db_conn *c, const char *sql, int nparams, const char *const *params,
+                    naap_db_rows **rows, int timeout_ms, bool simple, bool *never_ran)
+{
+    int64_t deadline = naap_clock_mono_ms() + timeout_ms;
+    struct stmt *s = use_prepared(c, simple) ? statement_of(c, sql) : NULL;
+    PGresult *res;
+    int rc = NAAP_OK;
+
+    *never_ran = false;
+    if (s && !s->prepared && (rc = prepare(c, s, nparams, deadline, never_ran)) != NAAP_OK)
+        return rc;
+    if (s) {
+        char name[40];
+        statement_name(c, s, name);
+        res = exchange(c, SEND_PREPARED, name, NULL, nparams, params, deadline, &rc, never_ran);
+        if (!res)
+            return rc;
+        if (!statement_lost(res))
+            return finish(c, res, rows, never_ran);
+        bool missing = strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "26000") == 0;
+        PQclear(res);
+        s->prepared = false;
+        naap_log_debug("prepared statement %s: running it unnamed once",
+                       missing ? "missing" : "refused");
+        if (missing && ++c->lost == STMT_LOST_MAX)
+            naap_log_warn("PG_PREPARED_STATEMENTS: the server keeps losing this connection's "
+                          "statements (PgBouncer before 1.21 in transaction mode?); this "
+                          "connection runs them unnamed from now on");
+        if (!missing && (rc = deallocate(c, s, deadline, never_ran)) != NAAP_OK)
+            return rc;
+    }
+    res = exchange(c, simple ? SEND_SIMPLE : SEND_PARAMS, NULL, sql, nparams, params, deadline, &rc,
+                   never_ran);
+    return res ? finish(c, res, rows, never_ran) : rc;
 }
 
 /* An idle connection has nothing to read unless the server said goodbye (FATAL 57P01 on

@@ -157,16 +157,23 @@ void naap_session_uncache(const char *sid)
 
 /* ---- lastUsedAt --------------------------------------------------------------------- */
 
+/* $1 token, $2 now, $3 a minute ago. Conditional, so workers racing on the same session
+ * write once. The commit does not wait for its WAL flush (issue 15: under a cold pass these
+ * waits held half of the busy backends): a crash can lose the last second of touches,
+ * which only makes a lastUsedAt up to a minute older, and nothing decides anything by it.
+ * set_config with is_local is this statement's own transaction only, so PgBouncer's
+ * transaction pooling never carries it to another client; it sits in the WHERE clause so
+ * that it has run whenever a row is written. */
+#define TOUCH_SQL                                                                                  \
+    "UPDATE \"Session\" SET \"lastUsedAt\" = $2 WHERE token = $1 AND \"lastUsedAt\" < $3 "         \
+    "AND \"expiresAt\" >= $2 AND set_config('synchronous_commit', 'off', true) = 'off'"
+
 static void touch(const char *sid, int64_t now_ms)
 {
     char now[25], cutoff[25];
     naap_clock_iso8601(now_ms, now);
     naap_clock_iso8601(now_ms - TOUCH_EVERY_MS, cutoff);
-    const char *params[] = {sid, now, cutoff};
-    /* conditional, so workers racing on the same session write once */
-    naap_db_query("UPDATE \"Session\" SET \"lastUsedAt\" = $2 WHERE token = $1 "
-                  "AND \"lastUsedAt\" < $3",
-                  3, params, NULL);
+    naap_db_exec(TOUCH_SQL, NAAP_PARAMS(sid, now, cutoff), NULL);
 }
 
 /* A cached entry that says the row was last used over a minute ago: one worker wins a
@@ -209,9 +216,17 @@ static int check_row(const char *sid, int64_t now_ms, int cache_ttl_ms, const ch
                      naap_session *out)
 {
     naap_db_rows *rows = NULL;
-    const char *params[] = {sid};
-    int rc = naap_db_query("SELECT " SESSION_COLUMNS " FROM \"Session\" WHERE token = $1", 1,
-                           params, &rows);
+    char now[25], cutoff[25];
+    naap_clock_iso8601(now_ms, now);
+    naap_clock_iso8601(now_ms - TOUCH_EVERY_MS, cutoff);
+    const char *params[] = {sid, now, cutoff};
+    /* The read and the touch in one round trip (issue 15: a cold pass touched on every
+     * request, one more statement and transaction each). A WITH's UPDATE always runs, and
+     * the SELECT reads the row as it was before it (a statement does not see its own
+     * writes). */
+    int rc = naap_db_query("WITH touched AS (" TOUCH_SQL ") SELECT " SESSION_COLUMNS
+                           " FROM \"Session\" WHERE token = $1",
+                           3, params, &rows);
     if (rc != NAAP_OK)
         goto out;
     if (naap_db_rows_count(rows) == 0) {
@@ -224,18 +239,14 @@ static int check_row(const char *sid, int64_t now_ms, int cache_ttl_ms, const ch
     int64_t last_used = strtoll(naap_db_value(rows, 0, 2), NULL, 10);
     if (out->expires_ms < now_ms) {
         /* api.md 3.1: an expired row is deleted when looked up */
-        char now[25];
-        naap_clock_iso8601(now_ms, now);
         const char *del[] = {sid, now};
         naap_db_query("DELETE FROM \"Session\" WHERE token = $1 AND \"expiresAt\" < $2", 2, del,
                       NULL);
         rc = NAAP_ENOTFOUND;
         goto out;
     }
-    if (last_used < now_ms - TOUCH_EVERY_MS) {
-        touch(sid, now_ms);
-        last_used = now_ms;
-    }
+    if (last_used < now_ms - TOUCH_EVERY_MS)
+        last_used = now_ms; /* touched by the statement above (or by a racing worker) */
     int64_t ttl = out->expires_ms - now_ms;
     if (ttl > cache_ttl_ms)
         ttl = cache_ttl_ms;

@@ -489,7 +489,7 @@ def request(method, url, headers=None, body=None, json_body=None, timeout=10):
 # shell (say, NODE_ENV=production) cannot change what a test runs.
 _NAAPD_VARS = ("PORT", "HOST", "DATABASE_URL", "REDIS_URL", "WORKERS", "NAAP_ENV", "NODE_ENV",
                "JWT_SECRET", "MIGRATIONS_DIR", "KILL_TIMEOUT", "LISTEN_TIMEOUT", "TRUST_PROXY",
-               "METRICS_ALLOW", "PG_TRANSACTION_POOLING",
+               "METRICS_ALLOW", "PG_TRANSACTION_POOLING", "PG_PREPARED_STATEMENTS",
                "CACHE_TTL_SHORT", "CACHE_TTL_MEDIUM", "CACHE_TTL_LONG", "MAX_MEMORY_RESTART",
                "LEGACY_SESSIONS", "PASSWORD_ITERATIONS", "SESSION_CACHE_TTL", "FRONTEND_URL",
                "OAUTH_TIMEOUT", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_AUTH_URL",
@@ -609,6 +609,9 @@ class Naapd:
                 "REDIS_URL": self.redis_url, "WORKERS": self.workers, "NAAP_ENV": "test",
                 "JWT_SECRET": self.jwt_secret}
         base.update(_via_pgbouncer(self.database_url))
+        # the prepared pass (tests/CMakeLists.txt): the same tests with named statements
+        if os.environ.get("NAAPD_TEST_PREPARED"):
+            base["PG_PREPARED_STATEMENTS"] = "true"
         base.update(self.extra_env)
         return naapd_env(base)
 

@@ -21,6 +21,7 @@ static const char *const vars[] = {
     "REDIS_URL",
     "LOG_LEVEL",
     "PG_TRANSACTION_POOLING",
+    "PG_PREPARED_STATEMENTS",
     "PASSWORD_ITERATIONS",
     "LEGACY_SESSIONS",
     "SESSION_CACHE_TTL",
@@ -48,6 +49,7 @@ static void test_defaults(void)
     CHECK(cfg.max_memory_restart == 500LL * 1024 * 1024);
     CHECK_STR(cfg.redis_url, "redis://localhost:6379");
     CHECK(!cfg.production);
+    CHECK(!cfg.pg_prepared_statements); /* safe behind PgBouncer 1.18 (README) */
     naap_config_free(&cfg);
 }
 
@@ -125,7 +127,8 @@ static void test_file_and_precedence(void)
                         "DATABASE_URL=\"postgresql://u:secretpw@db:5432/naap\"\n"
                         "KILL_TIMEOUT=5s\n"
                         "MAX_MEMORY_RESTART=1G\n"
-                        "PG_TRANSACTION_POOLING=yes\n";
+                        "PG_TRANSACTION_POOLING=yes\n"
+                        "PG_PREPARED_STATEMENTS=on\n";
     naap_config cfg;
     char err[256];
 
@@ -140,6 +143,7 @@ static void test_file_and_precedence(void)
     CHECK(cfg.kill_timeout_ms == 5000);
     CHECK(cfg.max_memory_restart == 1024LL * 1024 * 1024);
     CHECK(cfg.pg_transaction_pooling);
+    CHECK(cfg.pg_prepared_statements);
     CHECK_STR(cfg.database_url, "postgresql://u:secretpw@db:5432/naap");
 
     char *out = NULL;

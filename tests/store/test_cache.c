@@ -2,7 +2,7 @@
  * ($NAAPD_TEST_STATE/env.json), in a Redis logical database of its own. */
 
 #include "../unit/check.h"
-#include "store_env.h"
+#include "store_redis.h"
 #include "naap/arena.h"
 #include "naap/cache.h"
 #include "naap/compress.h"
@@ -58,36 +58,19 @@ static void use_redis(const char *url)
     naap_redis_init(&cfg);
 }
 
-/* A database no other test uses, as naaptest.DataStores.redis_db() picks them. */
 static int setup(void)
 {
-    char url[300];
-    char *base = store_env("redis_url");
-
-    if (!base)
-        return -1;
     cfg.redis_timeout_ms = 1000;
     cfg.cache_ttl_short = 60;
     cfg.cache_ttl_medium = 300;
     cfg.cache_ttl_long = 600;
     naap_cache_init(&cfg);
-    use_redis(base);
-    long long n = cmd_int("INCR", "naaptest:next_db", NULL);
-    redisReply *r = cmd("CONFIG", "GET", "databases");
-    long long count = r && r->elements == 2 ? atoll(r->element[1]->str) : 0;
-    freeReplyObject(r);
-    if (n < 1 || count < 2) {
-        fprintf(stderr, "cannot pick a Redis database at %s\n", base);
-        free(base);
+    if (store_redis_pick(&cfg, redis_url, sizeof(redis_url)) != 0)
         return -1;
-    }
-    snprintf(url, sizeof(url), "%s/%lld", base, 1 + (n - 1) % (count - 1));
-    free(base);
-    use_redis(url);
-    freeReplyObject(cmd("FLUSHDB", NULL, NULL));
     /* FLUSHDB took naap:run-id too: connect again so that the threads the tests start do
      * not each see a "new" Redis (cache.c, check_identity) */
-    use_redis(url);
+    naap_redis_close_all();
+    naap_redis_init(&cfg);
     return 0;
 }
 

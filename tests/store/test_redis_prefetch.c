@@ -4,7 +4,7 @@
  * value before its write) or from Redis (the value after). */
 
 #include "../unit/check.h"
-#include "store_env.h"
+#include "store_redis.h"
 #include "naap/errors.h"
 #include "naap/redis.h"
 #include "naap/redis_prefetch.h"
@@ -74,30 +74,8 @@ static void *incr_elsewhere(void *arg)
 
 static int setup(void)
 {
-    char *base = store_env("redis_url");
-    if (!base)
-        return -1;
     cfg.redis_timeout_ms = 1000;
-    snprintf(redis_url, sizeof(redis_url), "%s", base);
-    cfg.redis_url = redis_url;
-    naap_redis_init(&cfg);
-    char buf[64];
-    long long n = atoll(text(cmd2("INCR", "naaptest:next_db"), buf, sizeof(buf)));
-    redisReply *r = cmd3("CONFIG", "GET", "databases");
-    long long count = r && r->elements == 2 ? atoll(r->element[1]->str) : 0;
-    freeReplyObject(r);
-    if (n < 1 || count < 2) {
-        fprintf(stderr, "cannot pick a Redis database at %s\n", base);
-        free(base);
-        return -1;
-    }
-    naap_redis_close_all();
-    snprintf(redis_url, sizeof(redis_url), "%s/%lld", base, 1 + (n - 1) % (count - 1));
-    free(base);
-    naap_redis_init(&cfg);
-    const char *flush[] = {"FLUSHDB"};
-    freeReplyObject(naap_redis_command(1, flush, NULL));
-    return 0;
+    return store_redis_pick(&cfg, redis_url, sizeof(redis_url));
 }
 
 /* Sets a and b, then reads [GET a, GET b] ahead. */

@@ -6,7 +6,7 @@
  * of the `stores` fixture ($NAAPD_TEST_STATE/env.json), dropped at the end. */
 
 #include "../unit/check.h"
-#include "store_env.h"
+#include "store_db.h"
 #include "naap/arena.h"
 #include "naap/db.h"
 #include "naap/errors.h"
@@ -22,7 +22,7 @@
 #define PACKAGES 20000
 
 static naap_config cfg;
-static char admin_url[512], test_url[512], dbname[64];
+static store_db db;
 
 /* 20 000 packages in 20 categories (and 50 in a rare one, "ai"), 1 in 20 a draft and 1 in
  * 20 unlisted, 1 in 33 deprecated, 1 in 10 unrated; 10 mention "quasar" in their
@@ -57,63 +57,28 @@ static const char *const seed_sql[] = {
     NULL,
 };
 
-static int exec(const char *sql)
-{
-    int rc = naap_db_exec(sql, NAAP_NO_PARAMS, NULL);
-    if (rc != NAAP_OK)
-        fprintf(stderr, "failed (%s): %.120s\n", naap_strerror(rc), sql);
-    return rc;
-}
-
-/* Connects this thread to url from now on. */
-static void use(const char *url)
-{
-    naap_db_close_all();
-    cfg.database_url = (char *)url;
-    naap_db_init(&cfg);
-}
-
 static int setup(void)
 {
-    char sql[256];
-    char *url = store_env("admin_url");
-    const char *slash = url ? strrchr(url, '/') : NULL;
-
-    if (!slash) {
-        free(url);
-        return -1;
-    }
-    snprintf(admin_url, sizeof(admin_url), "%s", url);
-    snprintf(dbname, sizeof(dbname), "naap_plans_%d_%ld", (int)getpid(), (long)time(NULL));
-    snprintf(test_url, sizeof(test_url), "%.*s/%s", (int)(slash - url), url, dbname);
-    free(url);
-
     cfg.pg_statement_timeout_ms = 20000;
     cfg.pg_connect_timeout_s = 5;
     cfg.migrations_dir = NAAPD_SOURCE_DIR "/migrations";
     cfg.naapd_schema = "naapd";
-    use(admin_url);
-    snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", dbname);
-    if (exec(sql) != NAAP_OK)
+    if (store_db_create(&db, &cfg, "naap_plans") != 0)
         return -1;
-    use(test_url);
+    store_db_use(&cfg, db.url);
     if (naap_migrate_run(&cfg) != NAAP_OK) {
-        fprintf(stderr, "naapd migrate failed on %s\n", test_url);
+        fprintf(stderr, "naapd migrate failed on %s\n", db.url);
         return -1;
     }
     for (const char *const *s = seed_sql; *s; s++)
-        if (exec(*s) != NAAP_OK)
+        if (store_db_exec(*s) != NAAP_OK)
             return -1;
     return 0;
 }
 
 static void teardown(void)
 {
-    char sql[256];
-    use(admin_url);
-    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", dbname);
-    CHECK(exec(sql) == NAAP_OK);
-    naap_db_close_all();
+    CHECK(store_db_drop(&db, &cfg) == NAAP_OK);
 }
 
 /* ---- reading a plan ------------------------------------------------------------------ */

@@ -5,7 +5,7 @@
  * dropped at the end. */
 
 #include "../unit/check.h"
-#include "store_env.h"
+#include "store_db.h"
 #include "naap/arena.h"
 #include "naap/clock.h"
 #include "naap/db.h"
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 static naap_config cfg;
-static char admin_url[512], test_url[512], dbname[64];
+static store_db db;
 
 static const char *const schema_sql[] = {
     /* the columns session.c reads and writes, as migrations/0001_schema.sql has them */
@@ -37,61 +37,30 @@ static const char *const schema_sql[] = {
     NULL,
 };
 
-static int exec(const char *sql)
-{
-    int rc = naap_db_exec(sql, NAAP_NO_PARAMS, NULL);
-    if (rc != NAAP_OK)
-        fprintf(stderr, "failed (%s): %.120s\n", naap_strerror(rc), sql);
-    return rc;
-}
-
-static void use(const char *url)
-{
-    naap_db_close_all();
-    cfg.database_url = (char *)url;
-    naap_db_init(&cfg);
-}
-
 static int setup(void)
 {
     char sql[256];
-    char *url = store_env("admin_url");
-    const char *slash = url ? strrchr(url, '/') : NULL;
 
-    if (!slash) {
-        free(url);
-        return -1;
-    }
-    snprintf(admin_url, sizeof(admin_url), "%s", url);
-    snprintf(dbname, sizeof(dbname), "naap_touch_%d_%ld", (int)getpid(), (long)time(NULL));
-    snprintf(test_url, sizeof(test_url), "%.*s/%s", (int)(slash - url), url, dbname);
-    free(url);
     cfg.pg_statement_timeout_ms = 10000;
     cfg.pg_connect_timeout_s = 5;
     cfg.naapd_schema = "naapd";
-    use(admin_url);
-    snprintf(sql, sizeof(sql), "CREATE DATABASE \"%s\"", dbname);
-    if (exec(sql) != NAAP_OK)
+    if (store_db_create(&db, &cfg, "naap_touch") != 0)
         return -1;
     /* the fixture's server may run without synchronous commits (fast tests): this
      * database has them, as production does */
-    snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" SET synchronous_commit = on", dbname);
-    if (exec(sql) != NAAP_OK)
+    snprintf(sql, sizeof(sql), "ALTER DATABASE \"%s\" SET synchronous_commit = on", db.name);
+    if (store_db_exec(sql) != NAAP_OK)
         return -1;
-    use(test_url);
+    store_db_use(&cfg, db.url);
     for (const char *const *s = schema_sql; *s; s++)
-        if (exec(*s) != NAAP_OK)
+        if (store_db_exec(*s) != NAAP_OK)
             return -1;
     return 0;
 }
 
 static void teardown(void)
 {
-    char sql[256];
-    use(admin_url);
-    snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", dbname);
-    CHECK(exec(sql) == NAAP_OK);
-    naap_db_close_all();
+    CHECK(store_db_drop(&db, &cfg) == NAAP_OK);
 }
 
 /* The synchronous_commit of the n-th logged UPDATE (1-based), in arena; NULL if none. */
@@ -111,9 +80,9 @@ static void test_touch_does_not_wait_for_the_flush(bool prepared)
     int64_t now = naap_clock_epoch_ms();
 
     cfg.pg_prepared_statements = prepared;
-    CHECK(exec("TRUNCATE touch_log") == NAAP_OK);
-    CHECK(exec("UPDATE \"Session\" SET \"lastUsedAt\" = '2020-01-01'") == NAAP_OK);
-    CHECK(exec("TRUNCATE touch_log") == NAAP_OK);
+    CHECK(store_db_exec("TRUNCATE touch_log") == NAAP_OK);
+    CHECK(store_db_exec("UPDATE \"Session\" SET \"lastUsedAt\" = '2020-01-01'") == NAAP_OK);
+    CHECK(store_db_exec("TRUNCATE touch_log") == NAAP_OK);
     /* no cache: the check reads the row, finds it unused for a minute, and touches it */
     CHECK(naap_session_check("tok-touch", now, 0, &s) == NAAP_OK);
     CHECK_STR(s.user_id, "u1");
@@ -127,7 +96,7 @@ static void test_touch_does_not_wait_for_the_flush(bool prepared)
     CHECK(naap_session_check("tok-touch", now + 1000, 0, &s) == NAAP_OK);
     CHECK(logged(a, "2") == NULL);
     /* the setting was the touch's transaction's alone */
-    CHECK(exec("UPDATE \"Session\" SET \"lastUsedAt\" = '2020-01-01'") == NAAP_OK);
+    CHECK(store_db_exec("UPDATE \"Session\" SET \"lastUsedAt\" = '2020-01-01'") == NAAP_OK);
     CHECK_STR(logged(a, "2"), "on");
     naap_arena_free(a);
 }
@@ -140,9 +109,10 @@ static void test_expired_row_is_deleted_untouched(void)
     const char *n = NULL;
 
     cfg.pg_prepared_statements = false;
-    CHECK(exec("TRUNCATE touch_log") == NAAP_OK);
-    CHECK(exec("INSERT INTO \"Session\" (id, \"userId\", token, \"expiresAt\", \"lastUsedAt\") "
-               "VALUES ('s2', 'u2', 'tok-expired', now() - interval '1 hour', '2020-01-01')") ==
+    CHECK(store_db_exec("TRUNCATE touch_log") == NAAP_OK);
+    CHECK(store_db_exec(
+              "INSERT INTO \"Session\" (id, \"userId\", token, \"expiresAt\", \"lastUsedAt\") "
+              "VALUES ('s2', 'u2', 'tok-expired', now() - interval '1 hour', '2020-01-01')") ==
           NAAP_OK);
     CHECK(naap_session_check("tok-expired", naap_clock_epoch_ms(), 0, &s) == NAAP_ENOTFOUND);
     CHECK(logged(a, "1") == NULL);

@@ -25,6 +25,9 @@ void naap_uuid_v4(char out[NAAP_UUID_SIZE]);
 size_t naap_hex_decode_prefix(const char *hex, unsigned char *out, size_t cap);
 /** True if the len bytes at a and b are equal, in time that depends only on len. */
 bool naap_ct_equal(const void *a, const void *b, size_t len);
+#define NAAP_SHA256_LEN 32
+/** SHA-256 of len bytes at data. */
+void naap_sha256(const void *data, size_t len, unsigned char out[NAAP_SHA256_LEN]);
 /** SHA-256 of len bytes at data as 64 lowercase hex digits plus NUL. */
 void naap_sha256_hex(const void *data, size_t len, char out[NAAP_HEX64_SIZE]);
 

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "naap/crypto.h"
+
 /* Negative lookups of session tokens, remembered briefly in this process: a client that
  * keeps presenting a token with no Session row (an old legacy token, or random ones)
  * costs one PostgreSQL query per token and lifetime, not one per request. Kept in memory,
@@ -11,7 +13,8 @@
  * newer miss overwrites an older one in its slot) and stores digests, never tokens. */
 
 /** SHA-256 of sid into digest, and a slot index below count taken from it. */
-uint32_t naap_session_sid_slot(const char *sid, unsigned char digest[32], uint32_t count);
+uint32_t naap_session_sid_slot(const char *sid, unsigned char digest[NAAP_SHA256_LEN],
+                               uint32_t count);
 
 /** Remembers that sid had no row at now_ms, for ttl_ms. */
 void naap_session_miss_put(const char *sid, int64_t now_ms, int64_t ttl_ms);

@@ -81,7 +81,8 @@ bool naap_ct_equal(const void *a, const void *b, size_t len)
 }
 
 /* OpenSSL 3 looks an EVP_sha256() up in its provider tables on every use; it runs a few
- * times per request (session and CSRF keys), so it is fetched once (issue 15). */
+ * times per request (session and CSRF keys, the per-process session tables), so it is
+ * fetched once (issue 15). */
 static EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
@@ -91,12 +92,17 @@ static void fetch_sha256(void)
         abort();
 }
 
-void naap_sha256_hex(const void *data, size_t len, char out[NAAP_HEX64_SIZE])
+void naap_sha256(const void *data, size_t len, unsigned char out[NAAP_SHA256_LEN])
 {
-    unsigned char md[32];
     unsigned int mdlen = 0;
     pthread_once(&sha256_once, fetch_sha256);
-    if (EVP_Digest(data, len, md, &mdlen, sha256_md, NULL) != 1 || mdlen != sizeof(md))
+    if (EVP_Digest(data, len, out, &mdlen, sha256_md, NULL) != 1 || mdlen != NAAP_SHA256_LEN)
         abort(); /* only out of memory gets here; a wrong digest would mix up keys */
+}
+
+void naap_sha256_hex(const void *data, size_t len, char out[NAAP_HEX64_SIZE])
+{
+    unsigned char md[NAAP_SHA256_LEN];
+    naap_sha256(data, len, md);
     naap_hex_encode(md, sizeof(md), out);
 }

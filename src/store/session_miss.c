@@ -1,35 +1,36 @@
 #include "naap/session_miss.h"
+#include "naap/crypto.h"
 
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <string.h>
 
 #define SLOTS 4096 /* 4096 * 40 bytes per worker, whatever is thrown at it */
 
 struct slot {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
+    unsigned char digest[NAAP_SHA256_LEN];
     int64_t until_ms;
 };
 
 static struct slot slots[SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-uint32_t naap_session_sid_slot(const char *sid, unsigned char digest[32], uint32_t count)
+uint32_t naap_session_sid_slot(const char *sid, unsigned char digest[NAAP_SHA256_LEN],
+                               uint32_t count)
 {
-    SHA256((const unsigned char *)sid, strlen(sid), digest);
+    naap_sha256(sid, strlen(sid), digest);
     uint32_t h;
     memcpy(&h, digest, sizeof(h));
     return h % count;
 }
 
-static struct slot *slot_of(const char *sid, unsigned char digest[SHA256_DIGEST_LENGTH])
+static struct slot *slot_of(const char *sid, unsigned char digest[NAAP_SHA256_LEN])
 {
     return &slots[naap_session_sid_slot(sid, digest, SLOTS)];
 }
 
 void naap_session_miss_put(const char *sid, int64_t now_ms, int64_t ttl_ms)
 {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
+    unsigned char digest[NAAP_SHA256_LEN];
     struct slot *s = slot_of(sid, digest);
 
     if (ttl_ms <= 0)
@@ -42,7 +43,7 @@ void naap_session_miss_put(const char *sid, int64_t now_ms, int64_t ttl_ms)
 
 bool naap_session_miss_has(const char *sid, int64_t now_ms)
 {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
+    unsigned char digest[NAAP_SHA256_LEN];
     struct slot *s = slot_of(sid, digest);
 
     pthread_mutex_lock(&lock);

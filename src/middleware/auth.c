@@ -10,12 +10,41 @@
 #include <string.h>
 
 /* One resolution per request: the rate limiter, the handler and anything in between ask
- * for the same caller, and only the first asks the stores. */
+ * for the same caller, and only the first asks the stores. Likewise one signature check
+ * of a JWT bearer, which the limiter, the read-ahead and the resolution all need. */
 struct naap_auth_memo {
-    const char *token;
+    const char *token; /* resolved (NULL: not yet) */
     int rc;
     naap_session session;
+    const char *jwt;               /* checked (NULL: not yet) */
+    const naap_jwt_claims *claims; /* its claims if its signature and expiry hold */
 };
+
+static struct naap_auth_memo *memo_of(naap_request *req)
+{
+    if (!req->auth) {
+        req->auth = naap_arena_alloc(req->arena, sizeof(struct naap_auth_memo));
+        memset(req->auth, 0, sizeof(struct naap_auth_memo));
+    }
+    return req->auth;
+}
+
+/* The claims of a JWT bearer whose signature and expiry hold; NULL for anything else. */
+static const naap_jwt_claims *signed_claims(naap_request *req, const char *token)
+{
+    const naap_config *cfg = req->cfg;
+    struct naap_auth_memo *m = memo_of(req);
+
+    if (m->jwt && strcmp(m->jwt, token) == 0)
+        return m->claims;
+    naap_jwt_claims *claims = naap_arena_alloc(req->arena, sizeof(*claims));
+    bool ok = token[0] && strlen(token) <= NAAP_JWT_MAX_LEN && naap_jwt_shaped(token) &&
+              naap_jwt_verify(cfg->jwt_secret, strlen(cfg->jwt_secret), token,
+                              naap_clock_epoch_ms() / 1000, true, claims) == NAAP_OK;
+    m->jwt = naap_arena_strdup(req->arena, token);
+    m->claims = ok ? claims : NULL;
+    return m->claims;
+}
 
 const char *naap_auth_token(naap_request *req, enum naap_auth_extract how)
 {
@@ -54,17 +83,16 @@ static int resolve(naap_request *req, const char *token, naap_session *out)
 {
     const naap_config *cfg = req->cfg;
     int64_t now = naap_clock_epoch_ms();
-    naap_jwt_claims claims;
     int rc;
 
     if (!token[0] || strlen(token) > NAAP_JWT_MAX_LEN)
         return NAAP_EINVAL;
     if (naap_jwt_shaped(token)) {
-        if (naap_jwt_verify(cfg->jwt_secret, strlen(cfg->jwt_secret), token, now / 1000, true,
-                            &claims) != NAAP_OK)
+        const naap_jwt_claims *claims = signed_claims(req, token);
+        if (!claims)
             return NAAP_EINVAL; /* decided without a query */
-        rc = naap_session_check(claims.sid, now, cfg->session_cache_ttl_ms, out);
-        if (rc == NAAP_OK && strcmp(out->user_id, claims.sub) != 0)
+        rc = naap_session_check(claims->sid, now, cfg->session_cache_ttl_ms, out);
+        if (rc == NAAP_OK && strcmp(out->user_id, claims->sub) != 0)
             rc = NAAP_ENOTFOUND;
         out->legacy = false;
     } else {
@@ -81,14 +109,12 @@ static int resolve(naap_request *req, const char *token, naap_session *out)
 int naap_auth_session(naap_request *req, enum naap_auth_extract how, const naap_session **out)
 {
     const char *token = naap_auth_token(req, how);
-    struct naap_auth_memo *m = req->auth;
 
     *out = NULL;
     if (!token)
         return NAAP_ENOTFOUND;
-    if (!m || strcmp(m->token, token) != 0) {
-        if (!m)
-            m = req->auth = naap_arena_alloc(req->arena, sizeof(*m));
+    struct naap_auth_memo *m = memo_of(req);
+    if (!m->token || strcmp(m->token, token) != 0) {
         m->token = naap_arena_strdup(req->arena, token);
         m->rc = resolve(req, token, &m->session);
     }
@@ -103,38 +129,32 @@ const char *naap_auth_user_id(naap_request *req)
     return naap_auth_session(req, NAAP_AUTH_BEARER, &s) == NAAP_OK ? s->user_id : NULL;
 }
 
-/* Verifies a JWT bearer as resolve() does first; false for anything else. */
-static bool verified_jwt(naap_request *req, const char *token, naap_jwt_claims *claims)
-{
-    const naap_config *cfg = req->cfg;
-    return token && token[0] && strlen(token) <= NAAP_JWT_MAX_LEN && naap_jwt_shaped(token) &&
-           naap_jwt_verify(cfg->jwt_secret, strlen(cfg->jwt_secret), token,
-                           naap_clock_epoch_ms() / 1000, true, claims) == NAAP_OK;
-}
-
 /* The user a JWT was signed for, once its signature and expiry hold: no store is asked,
  * so the limiter counts before anything costs a lookup. A token whose session was revoked
  * since still counts against the user it was issued to, which keeps a flood of them in
  * that user's bucket; an opaque token proves nothing and is counted by address. */
 const char *naap_auth_user_id_signed(naap_request *req)
 {
-    naap_jwt_claims claims;
     const char *token = naap_auth_token(req, NAAP_AUTH_BEARER);
-    return verified_jwt(req, token, &claims) ? naap_arena_strdup(req->arena, claims.sub) : NULL;
+    const naap_jwt_claims *claims = token ? signed_claims(req, token) : NULL;
+    return claims ? claims->sub : NULL;
 }
 
 bool naap_auth_predict(naap_request *req, naap_auth_guess *out)
 {
     const naap_config *cfg = req->cfg;
     const char *token = naap_auth_token(req, NAAP_AUTH_BEARER);
-    naap_jwt_claims claims;
 
     memset(out, 0, sizeof(*out));
-    if (!token || (req->auth && strcmp(((struct naap_auth_memo *)req->auth)->token, token) == 0))
-        return false; /* nothing to check, or already checked */
-    if (verified_jwt(req, token, &claims)) {
-        out->sid = naap_arena_strdup(req->arena, claims.sid);
-        out->user = naap_arena_strdup(req->arena, claims.sub);
+    if (!token)
+        return false;
+    const char *resolved = memo_of(req)->token;
+    if (resolved && strcmp(resolved, token) == 0)
+        return false; /* already checked */
+    const naap_jwt_claims *claims = signed_claims(req, token);
+    if (claims) {
+        out->sid = claims->sid;
+        out->user = claims->sub;
         return true;
     }
     if (naap_jwt_shaped(token) || !legacy_acceptable(cfg, token) ||

@@ -32,10 +32,10 @@ int naap_prefetch(naap_request *req)
         naap_session_plan(guess.sid, naap_clock_epoch_ms(), req->cfg->session_cache_ttl_ms,
                           &session))
         cmds[n++] = (naap_redis_cmd){2, session.argv, NULL};
-    naap_cache_plan *plan = naap_arena_alloc(req->arena, sizeof(*plan));
-    if (naap_response_cache_plan(req, guess.user, plan))
-        for (size_t i = 0; i < plan->ncmds; i++)
-            cmds[n++] = plan->cmds[i];
+    naap_cache_plan plan;
+    if (naap_response_cache_plan(req, guess.user, &plan))
+        for (size_t i = 0; i < plan.ncmds; i++)
+            cmds[n++] = plan.cmds[i];
     /* one command gains nothing by going early */
     if (n >= 2)
         naap_redis_prefetch(n, cmds, keep);

@@ -187,6 +187,28 @@ static void test_drop_ends_everything(void)
     naap_redis_prefetch_drop();
 }
 
+static void test_nothing_kept_when_it_cannot_be_read_ahead(void)
+{
+    char buf[64];
+    const char *get_a[] = {"GET", "a"};
+    naap_redis_cmd many[9];
+
+    for (size_t i = 0; i < sizeof(many) / sizeof(*many); i++)
+        many[i] = (naap_redis_cmd){2, get_a, NULL};
+    CHECK(naap_redis_prefetch(sizeof(many) / sizeof(*many), many, NULL) == NAAP_EINVAL);
+
+    /* Redis unreachable: the read-ahead fails and leaves no reply behind */
+    naap_redis_close_all();
+    cfg.redis_url = "redis://127.0.0.1:1"; /* nothing listens on port 1 */
+    naap_redis_init(&cfg);
+    CHECK(naap_redis_prefetch(1, many, NULL) == NAAP_EUNAVAILABLE);
+    naap_redis_close_all();
+    cfg.redis_url = redis_url;
+    naap_redis_init(&cfg);
+    set_elsewhere("a", "a8");
+    CHECK_STR(text(cmd2("GET", "a"), buf, sizeof(buf)), "a8");
+}
+
 int main(void)
 {
     if (setup() != 0)
@@ -196,6 +218,7 @@ int main(void)
     test_kept_write_is_counted_once();
     test_pipeline_served_whole_or_not_at_all();
     test_drop_ends_everything();
+    test_nothing_kept_when_it_cannot_be_read_ahead();
     const char *flush[] = {"FLUSHDB"};
     freeReplyObject(naap_redis_command(1, flush, NULL));
     naap_redis_close_all();

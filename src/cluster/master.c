@@ -262,19 +262,6 @@ static void restart_due(struct master *m, int64_t now)
     }
 }
 
-static int64_t rss_bytes(pid_t pid)
-{
-    char path[64];
-    long pages_total, pages_resident;
-    snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int n = fscanf(f, "%ld %ld", &pages_total, &pages_resident);
-    fclose(f);
-    return n == 2 ? (int64_t)pages_resident * sysconf(_SC_PAGESIZE) : -1;
-}
-
 /* PM2's max_memory_restart, without its dropped requests: the replacement is started
  * and made ready before the worker over the limit stops accepting. */
 static void check_memory(struct master *m, int64_t now)
@@ -286,7 +273,7 @@ static void check_memory(struct master *m, int64_t now)
         struct position *pos = &m->pos[p];
         if (pos->current < 0 || pos->successor >= 0 || m->slots[pos->current].state != SLOT_READY)
             continue;
-        int64_t rss = rss_bytes(m->slots[pos->current].pid);
+        int64_t rss = naap_metrics_rss_bytes((int)m->slots[pos->current].pid);
         if (rss > m->cfg->max_memory_restart) {
             char why[96];
             snprintf(why, sizeof(why), "RSS %lld bytes over MAX_MEMORY_RESTART %lld",

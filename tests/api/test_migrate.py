@@ -7,15 +7,9 @@ import unittest
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import PROJECT, psql, run_naapd, shared_stores  # noqa: E402
+from naaptest import (MIGRATIONS, PRISMA_FIXTURE, SCALING_INDEXES,  # noqa: E402
+                      psql, run_naapd, shared_stores)
 
-FIXTURE = PROJECT / "tests" / "sql" / "prisma_fixture.sql"
-MIGRATIONS = sorted(p.name for p in (PROJECT / "migrations").glob("*.sql"))
-SCALING_INDEXES = {"idx_users_email", "idx_users_provider", "idx_team_members_user",
-                   "idx_team_members_team_role", "idx_plugin_installs_team",
-                   "idx_plugin_installs_deployment", "idx_plugin_access_member",
-                   "idx_packages_category_published", "idx_versions_package_created",
-                   "idx_sessions_user", "idx_sessions_expires"}
 # naapd's own (0006): the package list's sort and search indexes
 LIST_INDEXES = {"idx_packages_downloads", "idx_packages_rating", "idx_packages_created",
                 "idx_packages_keywords", "idx_packages_search_trgm"}
@@ -87,7 +81,7 @@ class Migrate(unittest.TestCase):
 
     def test_existing_prisma_database_is_left_as_is(self):
         url = shared_stores().create_database()
-        psql(url, FIXTURE.read_text())
+        psql(url, PRISMA_FIXTURE.read_text())
         psql(url, "INSERT INTO \"User\" (id, email, \"updatedAt\") VALUES ('u1', 'a@b', now())")
         before = catalog(url)
         migrate(url)

@@ -11,15 +11,9 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
-from naaptest import PROJECT, Naapd, psql, request, run_naapd, shared_stores  # noqa: E402
+from naaptest import (MIGRATIONS, PRISMA_FIXTURE, PROJECT, SCALING_INDEXES,  # noqa: E402
+                      Naapd, psql, request, run_naapd, shared_stores)
 
-FIXTURE = PROJECT / "tests" / "sql" / "prisma_fixture.sql"
-MIGRATIONS = sorted(p.name for p in (PROJECT / "migrations").glob("*.sql"))
-SCALING_INDEXES = {"idx_users_email", "idx_users_provider", "idx_team_members_user",
-                   "idx_team_members_team_role", "idx_plugin_installs_team",
-                   "idx_plugin_installs_deployment", "idx_plugin_access_member",
-                   "idx_packages_category_published", "idx_versions_package_created",
-                   "idx_sessions_user", "idx_sessions_expires"}
 WORKFLOW_COLUMNS = {"bundleUrl", "stylesUrl", "globalName", "deploymentType", "bundleHash",
                     "bundleSize"}
 
@@ -131,7 +125,7 @@ class Upgrade(unittest.TestCase):
 class CheckSchema(unittest.TestCase):
     def test_prisma_database_without_naapds_additions(self):
         url = shared_stores().create_database()
-        psql(url, FIXTURE.read_text())
+        psql(url, PRISMA_FIXTURE.read_text())
         psql(url, 'DROP TABLE "PluginReview"')  # as at b1b0ae7d, before the registry issue
         p = naapd("check-schema", url=url)
         self.assertEqual(p.returncode, 2, p.stdout + p.stderr)

@@ -43,6 +43,14 @@ import urllib.parse
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
+# what the migration tests check a database against
+PRISMA_FIXTURE = PROJECT / "tests" / "sql" / "prisma_fixture.sql"  # a base-svc (Prisma) schema
+MIGRATIONS = sorted(p.name for p in (PROJECT / "migrations").glob("*.sql"))
+SCALING_INDEXES = {"idx_users_email", "idx_users_provider", "idx_team_members_user",
+                   "idx_team_members_team_role", "idx_plugin_installs_team",
+                   "idx_plugin_installs_deployment", "idx_plugin_access_member",
+                   "idx_packages_category_published", "idx_versions_package_created",
+                   "idx_sessions_user", "idx_sessions_expires"}  # the guide's section 7
 SERVICES_SH = PROJECT / "deploy" / "local" / "services.sh"
 
 
